@@ -1,0 +1,5 @@
+"""Benchmark ratios against a baseline measured in the same run (a pytest plugin, loaded automatically)."""
+
+from energy_edge.benchkit.plugin import baseline_ratios
+
+__all__ = ["baseline_ratios"]

@@ -1,0 +1,71 @@
+"""pytest plugin: speed-up ratios of candidate benchmarks over baselines measured in the same run.
+
+Benchmarks report speed as ratios against a baseline measured in the same run, never as absolute
+thresholds. The headline ratio uses each side's minimum time: on a shared (virtualised) machine the
+minimum is the estimate least disturbed by other tenants; the median ratio is reported beside it.
+
+A benchmark marks itself ``extra_info["role"] = "baseline"`` or ``"candidate"`` and shares a ``group``
+with its counterpart. After the run every group with both roles gets a ``ratios`` entry in the
+JSON written by ``--benchmark-json`` (``poe bench`` writes ``out/bench/results.json``) and a line in the
+terminal summary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_RATIOS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    target = config.getoption("benchmark_json", default=None)
+    if target is not None:
+        # pytest-benchmark opens the file as given; make sure its folder exists on a fresh clone.
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+
+
+def baseline_ratios(benchmarks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For each group holding one baseline and one candidate: how many times faster the candidate is."""
+    by_group: dict[str, dict[str, dict[str, Any]]] = {}
+    for bench in benchmarks:
+        role = bench.get("extra_info", {}).get("role")
+        if role in {"baseline", "candidate"}:
+            by_group.setdefault(bench["group"] or bench["name"], {})[role] = bench
+    ratios = []
+    for group, pair in sorted(by_group.items()):
+        if set(pair) != {"baseline", "candidate"}:
+            continue
+        base, cand = pair["baseline"]["stats"], pair["candidate"]["stats"]
+        ratios.append(
+            {
+                "group": group,
+                "baseline": pair["baseline"]["name"],
+                "candidate": pair["candidate"]["name"],
+                "baseline_min_s": base["min"],
+                "candidate_min_s": cand["min"],
+                "speedup_min": base["min"] / cand["min"],
+                "speedup_median": base["median"] / cand["median"],
+                "speedup_mean": base["mean"] / cand["mean"],
+            }
+        )
+    return ratios
+
+
+def pytest_benchmark_update_json(config: pytest.Config, benchmarks: Any, output_json: dict[str, Any]) -> None:
+    output_json["ratios"] = config.stash[_RATIOS_KEY] = baseline_ratios(output_json["benchmarks"])
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    ratios = config.stash.get(_RATIOS_KEY, [])
+    if not ratios:
+        return
+    terminalreporter.section("speed-up against baseline, same run")
+    for ratio in ratios:
+        terminalreporter.write_line(
+            f"{ratio['group']:<40} {ratio['speedup_min']:7.1f}x on min "
+            f"({ratio['candidate_min_s'] * 1e6:.2f} µs vs {ratio['baseline_min_s'] * 1e6:.2f} µs), "
+            f"{ratio['speedup_median']:.1f}x on median"
+        )
