@@ -1,0 +1,1 @@
+"""Physics models of a site (see README)."""

@@ -1,0 +1,1 @@
+"""affected-apps: which apps a change affects."""
