@@ -29,6 +29,7 @@ def test_ratio_is_baseline_time_over_candidate_time() -> None:
     assert (ratio["candidate"], ratio["baseline"]) == ("fast", "slow")
     assert ratio["speedup_min"] == pytest.approx(10.0)
     assert ratio["speedup_median"] == pytest.approx(5.0)
+    assert ratio["overhead_min"] == pytest.approx(0.1)
 
 
 def test_groups_without_both_roles_or_roles_are_left_out() -> None:

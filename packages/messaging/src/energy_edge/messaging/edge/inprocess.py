@@ -1,0 +1,285 @@
+"""An in-process edgeHub for tests and the site simulator, built from the real deployment manifest.
+
+Routing is done by the manifest's own routes (compiled once), never by routes written in Python. Delivery
+follows edgeHub: a message is stamped with ``$connectionDeviceId``/``$connectionModuleId``/``$outputName``,
+evaluated against every route, and delivered once to each distinct sink that matched; module inputs are
+bounded queues that exist before their module connects (edgeHub stores messages for a module that is not
+there yet); ``$upstream`` goes through :class:`CloudUpstream`'s store-and-forward. Direct methods between
+modules answer 404 for an unknown or disconnected module, 504 when the target does not answer in time, and
+the target's own status and payload otherwise. All waiting is anyio, so the hub runs in real time or in
+the simulator's virtual time alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AsyncExitStack, suppress
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+from anyio.abc import TaskGroup
+from anyio.lowlevel import checkpoint
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from opentelemetry.trace import TracerProvider
+
+from energy_edge.messaging.edge.message import EdgeMessage
+from energy_edge.messaging.edge.port import (
+    GATEWAY_TIMEOUT,
+    NOT_FOUND,
+    EdgeClient,
+    EdgeTransportError,
+    Json,
+    MethodResponse,
+    error_response,
+)
+from energy_edge.messaging.edge.twin import ModuleTwin
+from energy_edge.messaging.edge.upstream import CloudUpstream
+from energy_edge.messaging.manifest import DeploymentManifest
+from energy_edge.messaging.routes import ModuleInputSink, Route, matching_routes
+
+_log = logging.getLogger(__name__)
+
+_Queue = tuple[MemoryObjectSendStream[EdgeMessage], MemoryObjectReceiveStream[EdgeMessage]]
+
+
+class InProcessHub:
+    """edgeHub for one device, in one process. ``hub.client(module_id)`` is that module's EdgeClient."""
+
+    def __init__(
+        self,
+        manifest: DeploymentManifest,
+        *,
+        device_id: str = "edge-device-01",
+        input_capacity: int = 1000,
+        patch_capacity: int = 100,
+        upstream_capacity: int = 100_000,
+        clock: Callable[[], float] = anyio.current_time,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        tracer_provider: TracerProvider | None = None,
+    ) -> None:
+        if input_capacity < 1 or patch_capacity < 1:
+            raise ValueError("queue capacities must be at least one")
+        self.manifest = manifest
+        self.device_id = device_id
+        self.upstream = CloudUpstream(clock=clock, capacity=upstream_capacity)
+        self.dropped: Counter[tuple[str, str]] = Counter()
+        """Messages lost because a module input queue was full, by (module id, input)."""
+        self.unrouted: Counter[tuple[str, str]] = Counter()
+        """Messages no route matched, by (module id, output); edgeHub drops them too."""
+        self._routes: tuple[Route, ...] = tuple(sorted(manifest.routes, key=lambda route: route.priority))
+        self._default_ttl_s = float(manifest.store_and_forward_ttl_s)
+        self._input_capacity = input_capacity
+        self.patch_capacity = patch_capacity
+        self._wall_clock = wall_clock
+        self._tracer_provider = tracer_provider
+        self._queues: dict[tuple[str, str], _Queue] = {}
+        self._connected: dict[str, InProcessEdgeClient] = {}
+        self.twins: dict[str, ModuleTwin] = {
+            module_id: ModuleTwin(desired=dict(manifest.desired_properties.get(module_id, {})))
+            for module_id in manifest.module_ids
+        }
+
+    def __enter__(self) -> InProcessHub:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release every module input queue (modules still iterating an input see it end)."""
+        for send, receive in self._queues.values():
+            send.close()
+            receive.close()
+        self._queues.clear()
+
+    def client(self, module_id: str) -> InProcessEdgeClient:
+        """A client for a module of the manifest (connect it with ``async with``)."""
+        if module_id not in self.twins:
+            raise ValueError(f"module '{module_id}' is not in the deployment manifest")
+        return InProcessEdgeClient(self, module_id, tracer_provider=self._tracer_provider)
+
+    def is_connected(self, module_id: str) -> bool:
+        return module_id in self._connected
+
+    async def update_desired(self, module_id: str, patch: Mapping[str, Any]) -> None:
+        """What an operator does in IoT Hub: patch a module's desired properties. A connected module is
+        told at once; one that connects later reads them with its twin."""
+        if module_id not in self.twins:
+            raise ValueError(f"module '{module_id}' is not in the deployment manifest")
+        pushed = self.twins[module_id].patch_desired(patch)
+        client = self._connected.get(module_id)
+        if client is not None:
+            client.push_desired_patch(pushed)
+
+    # -- routing -----------------------------------------------------------------------------------------
+
+    def input_queue(self, module_id: str, input_name: str) -> _Queue:
+        key = (module_id, input_name)
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = anyio.create_memory_object_stream[EdgeMessage](self._input_capacity)
+        return queue
+
+    def route(self, module_id: str, output: str, message: EdgeMessage) -> None:
+        """Accept a message a module sent to ``output`` and deliver it to every matching route's sink."""
+        stamped = EdgeMessage(
+            body=message.body,
+            properties=message.properties,
+            content_type=message.content_type,
+            content_encoding=message.content_encoding,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            connection_device_id=self.device_id,
+            connection_module_id=module_id,
+            output_name=output,
+            enqueued_time=self._wall_clock(),
+        )
+        delivered_to: set[object] = set()
+        # Highest priority first, so a sink reached by several routes gets its best route's TTL;
+        # matching_routes parses a JSON body at most once for all $body conditions.
+        for route in matching_routes(self._routes, stamped):
+            if route.sink in delivered_to:
+                continue
+            delivered_to.add(route.sink)
+            if isinstance(route.sink, ModuleInputSink):
+                self._deliver_to_input(route.sink, stamped)
+            else:
+                ttl = (
+                    self._default_ttl_s if route.time_to_live_secs is None else float(route.time_to_live_secs)
+                )
+                self.upstream.accept(stamped, route=route.name, ttl_s=ttl)
+        if not delivered_to:
+            self.unrouted[(module_id, output)] += 1
+
+    def _deliver_to_input(self, sink: ModuleInputSink, message: EdgeMessage) -> None:
+        send, _ = self.input_queue(sink.module_id, sink.input_name)
+        try:
+            send.send_nowait(_with_input(message, sink.input_name))
+        except anyio.WouldBlock:
+            key = (sink.module_id, sink.input_name)
+            if not self.dropped[key]:
+                _log.warning("input %s/%s is full; dropping messages (counted)", *key)
+            self.dropped[key] += 1
+
+    # -- direct methods ------------------------------------------------------------------------------------
+
+    async def invoke(self, target: str, method: str, payload: Json, timeout_s: float) -> MethodResponse:
+        client = self._connected.get(target)
+        if client is None:
+            known = "connected" if target in self.twins else "deployed"
+            return error_response(NOT_FOUND, f"module '{target}' is not {known} on device '{self.device_id}'")
+        send, receive = anyio.create_memory_object_stream[MethodResponse](1)
+
+        async def serve() -> None:
+            response = await client.dispatch(method, payload)
+            # When the caller gave up (504) the stream is closed; edgeHub drops the late answer too.
+            with suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
+                send.send_nowait(response)
+
+        with send, receive:
+            client.spawn(serve)
+            with anyio.move_on_after(timeout_s):
+                return await receive.receive()
+        return error_response(GATEWAY_TIMEOUT, f"'{target}' did not answer '{method}' within {timeout_s:g} s")
+
+    def register(self, client: InProcessEdgeClient) -> None:
+        if client.module_id in self._connected:
+            raise RuntimeError(f"module '{client.module_id}' is already connected")
+        self._connected[client.module_id] = client
+
+    def unregister(self, client: InProcessEdgeClient) -> None:
+        if self._connected.get(client.module_id) is client:
+            del self._connected[client.module_id]
+
+
+def _with_input(message: EdgeMessage, input_name: str) -> EdgeMessage:
+    return EdgeMessage(
+        body=message.body,
+        properties=message.properties,
+        content_type=message.content_type,
+        content_encoding=message.content_encoding,
+        message_id=message.message_id,
+        correlation_id=message.correlation_id,
+        connection_device_id=message.connection_device_id,
+        connection_module_id=message.connection_module_id,
+        output_name=message.output_name,
+        input_name=input_name,
+        enqueued_time=message.enqueued_time,
+    )
+
+
+class InProcessEdgeClient(EdgeClient):
+    """The EdgeClient a module gets from :class:`InProcessHub`."""
+
+    def __init__(self, hub: InProcessHub, module_id: str, *, tracer_provider: TracerProvider | None) -> None:
+        super().__init__(module_id=module_id, device_id=hub.device_id, tracer_provider=tracer_provider)
+        self._hub = hub
+        self._stack: AsyncExitStack | None = None
+        self._task_group: TaskGroup | None = None
+        self._patch_send, self._patch_receive = anyio.create_memory_object_stream[dict[str, Json]](
+            hub.patch_capacity
+        )
+
+    async def _open(self) -> None:
+        self._hub.register(self)
+        stack = AsyncExitStack()
+        # Method handlers run in this module's own task group, as they would in the module's process:
+        # a caller that times out does not cancel the target's handler half-way.
+        self._task_group = await stack.enter_async_context(anyio.create_task_group())
+        self._stack = stack
+        self._report_connection(True)
+
+    async def _close(self) -> None:
+        self._hub.unregister(self)
+        self._report_connection(False)
+        if self._task_group is not None:
+            self._task_group.cancel_scope.cancel()
+        if self._stack is not None:
+            await self._stack.aclose()
+        self._stack = self._task_group = None
+
+    def _release(self) -> None:
+        super()._release()
+        self._patch_send.close()
+        self._patch_receive.close()
+
+    def spawn(self, fn: Callable[[], Any]) -> None:
+        if self._task_group is None:
+            raise RuntimeError(f"module '{self.module_id}' is not connected")
+        self._task_group.start_soon(fn)
+
+    async def dispatch(self, method: str, payload: Json) -> MethodResponse:
+        return await self._dispatch_method(method, payload)
+
+    def push_desired_patch(self, patch: dict[str, Json]) -> None:
+        try:
+            self._patch_send.send_nowait(patch)
+        except anyio.WouldBlock:
+            _log.warning("%s: desired-property patches not consumed; one dropped", self.module_id)
+
+    async def _send(self, output: str, message: EdgeMessage) -> None:
+        if not self.connected:
+            raise EdgeTransportError(f"module '{self.module_id}' is not connected")
+        self._hub.route(self.module_id, output, message)
+        await checkpoint()
+
+    def _input(self, input_name: str) -> AsyncIterator[EdgeMessage]:
+        _, receive = self._hub.input_queue(self.module_id, input_name)
+        return receive
+
+    async def _invoke(self, module_id: str, method: str, payload: Json, timeout_s: float) -> MethodResponse:
+        return await self._hub.invoke(module_id, method, payload, timeout_s)
+
+    async def get_desired_properties(self) -> dict[str, Json]:
+        await checkpoint()
+        return self._hub.twins[self.module_id].desired_document()
+
+    def desired_patches(self) -> AsyncIterator[dict[str, Json]]:
+        return self._patch_receive
+
+    async def patch_reported_properties(self, patch: Mapping[str, Json]) -> None:
+        await checkpoint()
+        self._hub.twins[self.module_id].patch_reported(patch)

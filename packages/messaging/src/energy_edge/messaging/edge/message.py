@@ -1,0 +1,73 @@
+"""A message as it travels between IoT Edge modules through edgeHub (or the in-process hub).
+
+The sender sets the body, application properties and content type/encoding. edgeHub stamps the routing
+system properties (``connection_device_id``, ``connection_module_id``, ``output_name``, ``enqueued_time``)
+when it accepts a message from a module, and ``input_name`` when it delivers it; route conditions read them
+as ``$connectionModuleId`` etc.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import MappingProxyType
+from typing import Final
+
+JSON_CONTENT_TYPE: Final = "application/json"
+UTF8: Final = "utf-8"
+
+_NO_PROPERTIES: Final[Mapping[str, str]] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EdgeMessage:
+    """Body bytes plus the properties edgeHub routes on.
+
+    Content type and encoding default to JSON/UTF-8 because edgeHub evaluates ``$body`` route conditions
+    only when both are set (DESIGN.md).
+    """
+
+    body: bytes
+    properties: Mapping[str, str] = field(default_factory=lambda: _NO_PROPERTIES)
+    """Application (custom) properties, e.g. ``traceparent``."""
+    content_type: str | None = JSON_CONTENT_TYPE
+    content_encoding: str | None = UTF8
+    message_id: str | None = None
+    correlation_id: str | None = None
+    # Stamped by the hub, never by the sender:
+    connection_device_id: str | None = None
+    connection_module_id: str | None = None
+    output_name: str | None = None
+    input_name: str | None = None
+    enqueued_time: datetime | None = None
+
+    def system_property(self, name: str) -> str | None:
+        """The value of a system property by its route-condition name (``messageId``, ``outputName`` ...)."""
+        attribute = SYSTEM_PROPERTY_ATTRIBUTES.get(name)
+        if attribute is None:
+            return None
+        value: str | datetime | None = getattr(self, attribute)
+        return value.isoformat() if isinstance(value, datetime) else value
+
+    def with_properties(self, **properties: str) -> EdgeMessage:
+        """A copy with application properties added or replaced."""
+        return replace(self, properties={**self.properties, **properties})
+
+
+SYSTEM_PROPERTY_ATTRIBUTES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "messageId": "message_id",
+        "correlationId": "correlation_id",
+        "contentType": "content_type",
+        "contentEncoding": "content_encoding",
+        "connectionDeviceId": "connection_device_id",
+        "connectionModuleId": "connection_module_id",
+        "outputName": "output_name",
+        "inputName": "input_name",
+        "enqueuedTime": "enqueued_time",
+    }
+)
+"""System properties a route condition can name (``$name``), mapped to :class:`EdgeMessage` attributes.
+edgeHub also knows ``userId``, ``to``, ``messageSchema`` and ``creationTime``; modules here never set them,
+so conditions on them evaluate to undefined, as they would on edgeHub for a message without them."""

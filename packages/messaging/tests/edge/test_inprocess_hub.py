@@ -1,0 +1,223 @@
+"""The in-process hub routes by the real deployment manifest and answers methods as edgeHub does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import anyio
+import pytest
+
+from energy_edge.messaging.edge.inprocess import InProcessHub
+from energy_edge.messaging.edge.message import EdgeMessage
+from energy_edge.messaging.edge.port import MethodRequest, MethodResponse
+from energy_edge.messaging.manifest import DeploymentManifest, load_manifest, parse_manifest
+
+pytestmark = pytest.mark.anyio
+
+TEMPLATE = Path(__file__).parents[4] / "deployment" / "deployment.template.json"
+ASSETS = ("solar-module", "battery-module", "boiler-module", "meter-module")
+
+
+@pytest.fixture(scope="module")
+def manifest() -> DeploymentManifest:
+    return load_manifest(TEMPLATE)
+
+
+def reading(n: int) -> EdgeMessage:
+    return EdgeMessage(body=b'{"n":%d}' % n)
+
+
+async def test_every_asset_telemetry_reaches_the_controller_input(manifest: DeploymentManifest) -> None:
+    with InProcessHub(manifest) as hub:
+        async with hub.client("controller-module") as controller:
+            for n, module_id in enumerate(ASSETS):
+                async with hub.client(module_id) as asset:
+                    await asset.send_message("telemetry", reading(n))
+            inbox = controller.messages("telemetry")
+            received = [await anext(inbox) for _ in ASSETS]
+    assert [m.connection_module_id for m in received] == list(ASSETS)
+    assert [m.body for m in received] == [reading(n).body for n in range(4)]
+    assert {m.input_name for m in received} == {"telemetry"}
+    assert {m.output_name for m in received} == {"telemetry"}
+    assert {m.connection_device_id for m in received} == {"edge-device-01"}
+
+
+async def test_controller_cloud_output_reaches_upstream_only(manifest: DeploymentManifest) -> None:
+    with InProcessHub(manifest) as hub:
+        async with hub.client("controller-module") as controller:
+            await controller.send_message("cloud", reading(1))
+        assert [m.body for m in hub.upstream.delivered] == [reading(1).body]
+        assert hub.upstream.delivered[0].connection_module_id == "controller-module"
+
+
+async def test_messages_no_route_matches_are_counted(manifest: DeploymentManifest) -> None:
+    with InProcessHub(manifest) as hub:
+        async with hub.client("solar-module") as solar:
+            await solar.send_message("debug", reading(1))
+        assert hub.unrouted[("solar-module", "debug")] == 1
+        assert hub.upstream.delivered == []
+
+
+async def test_messages_wait_for_a_module_that_connects_later(manifest: DeploymentManifest) -> None:
+    with InProcessHub(manifest) as hub:
+        async with hub.client("battery-module") as battery:
+            await battery.send_message("telemetry", reading(7))
+        async with hub.client("controller-module") as controller:
+            message = await anext(controller.messages("telemetry"))
+    assert message.body == reading(7).body
+
+
+async def test_a_full_input_counts_what_it_drops(manifest: DeploymentManifest) -> None:
+    with InProcessHub(manifest, input_capacity=2) as hub:
+        async with hub.client("meter-module") as meter:
+            for n in range(5):
+                await meter.send_message("telemetry", reading(n))
+        assert hub.dropped[("controller-module", "telemetry")] == 3
+        async with hub.client("controller-module") as controller:
+            inbox = controller.messages("telemetry")
+            assert [(await anext(inbox)).body for _ in range(2)] == [reading(0).body, reading(1).body]
+
+
+async def test_store_and_forward_loses_nothing_across_an_outage(manifest: DeploymentManifest) -> None:
+    with InProcessHub(manifest) as hub:
+        async with hub.client("controller-module") as controller:
+            await controller.send_message("cloud", reading(0))
+            hub.upstream.set_reachable(False)
+            for n in range(1, 6):
+                await controller.send_message("cloud", reading(n))
+            assert hub.upstream.held == 5
+            hub.upstream.set_reachable(True)
+            await controller.send_message("cloud", reading(6))
+    assert [m.body for m in hub.upstream.delivered] == [reading(n).body for n in range(7)]
+    assert hub.upstream.expired == hub.upstream.overflowed == 0
+
+
+async def test_route_ttl_bounds_how_long_upstream_messages_are_held(manifest: DeploymentManifest) -> None:
+    now = [0.0]
+    with InProcessHub(manifest, clock=lambda: now[0]) as hub:
+        hub.upstream.set_reachable(False)
+        async with hub.client("telemetry-module") as metrics, hub.client("controller-module") as controller:
+            await metrics.send_message("metricOutput", reading(1))  # route TTL 7200 s
+            await controller.send_message("cloud", reading(2))  # route TTL 86400 s
+        now[0] = 10_000.0
+        hub.upstream.set_reachable(True)
+    assert [m.body for m in hub.upstream.delivered] == [reading(2).body]
+    assert hub.upstream.expired == 1
+
+
+async def test_method_reaches_the_target_and_returns_its_status_and_payload(
+    manifest: DeploymentManifest,
+) -> None:
+    async def solar_methods(request: MethodRequest) -> MethodResponse:
+        if request.name == "set_output":
+            return MethodResponse(200, {"status": "ok", "actual_kw": request.payload["target_kw"]})
+        return MethodResponse(404, {"status": "error", "error": f"unknown method '{request.name}'"})
+
+    with InProcessHub(manifest) as hub:
+        async with hub.client("solar-module") as solar, hub.client("controller-module") as controller:
+            solar.serve_methods(solar_methods)
+            ok = await controller.invoke_method("solar-module", "set_output", {"target_kw": 30.0})
+            unknown = await controller.invoke_method("solar-module", "explode")
+    assert ok == MethodResponse(200, {"status": "ok", "actual_kw": 30.0})
+    assert unknown.status == 404
+
+
+async def test_method_on_an_unknown_or_disconnected_module_is_404(manifest: DeploymentManifest) -> None:
+    with InProcessHub(manifest) as hub:
+        async with hub.client("controller-module") as controller:
+            unknown = await controller.invoke_method("wind-module", "start")
+            absent = await controller.invoke_method("battery-module", "stop")
+    assert (unknown.status, absent.status) == (404, 404)
+    assert "not deployed" in unknown.payload["error"]
+    assert "not connected" in absent.payload["error"]
+
+
+async def test_a_target_that_does_not_answer_in_time_is_504_and_keeps_running(
+    manifest: DeploymentManifest,
+) -> None:
+    finished = anyio.Event()
+
+    async def slow(request: MethodRequest) -> MethodResponse:
+        await anyio.sleep(0.2)
+        finished.set()
+        return MethodResponse(200, {"status": "ok"})
+
+    with InProcessHub(manifest) as hub:
+        async with hub.client("boiler-module") as boiler, hub.client("controller-module") as controller:
+            boiler.serve_methods(slow)
+            response = await controller.invoke_method("boiler-module", "set_temperature", {}, timeout_s=0.05)
+            assert response.status == 504
+            with anyio.fail_after(2):
+                await finished.wait()  # edgeHub cannot cancel the target: its handler completes
+
+
+async def test_a_module_without_a_handler_answers_404(manifest: DeploymentManifest) -> None:
+    with InProcessHub(manifest) as hub:
+        async with hub.client("meter-module"), hub.client("controller-module") as controller:
+            response = await controller.invoke_method("meter-module", "reset")
+    assert response.status == 404
+
+
+async def test_twins_start_from_the_manifest_and_patches_reach_the_module(
+    manifest: DeploymentManifest,
+) -> None:
+    with InProcessHub(manifest) as hub:
+        async with hub.client("solar-module") as solar:
+            desired = await solar.get_desired_properties()
+            await hub.update_desired("solar-module", {"max_output_kw": 60.0})
+            patch = await anext(solar.desired_patches())
+            await solar.patch_reported_properties({"max_output_kw": 60.0, "state": "IDLE"})
+        assert desired["max_output_kw"] == 80.0
+        assert desired["$version"] == 1
+        assert patch == {"max_output_kw": 60.0, "$version": 2}
+        assert hub.twins["solar-module"].reported == {"max_output_kw": 60.0, "state": "IDLE"}
+
+
+async def test_one_connection_per_module(manifest: DeploymentManifest) -> None:
+    with InProcessHub(manifest) as hub:
+        async with hub.client("solar-module"):
+            with pytest.raises(RuntimeError, match="already connected"):
+                async with hub.client("solar-module"):
+                    pass
+
+
+def test_clients_exist_only_for_deployed_modules(manifest: DeploymentManifest) -> None:
+    with InProcessHub(manifest) as hub, pytest.raises(ValueError, match="not in the deployment manifest"):
+        hub.client("wind-module")
+
+
+async def test_body_conditions_route_only_json_utf8_messages() -> None:
+    manifest = parse_manifest(
+        {
+            "modulesContent": {
+                "$edgeAgent": _agent_section(),
+                "$edgeHub": {
+                    "properties.desired": {
+                        "schemaVersion": "1.2",
+                        "routes": {
+                            "faults": "FROM /messages/modules/battery-module/outputs/* "
+                            "WHERE $body.state = 'FAULT' "
+                            'INTO BrokeredEndpoint("/modules/controller-module/inputs/faults")'
+                        },
+                    }
+                },
+            }
+        }
+    )
+    with InProcessHub(manifest) as hub:
+        async with hub.client("battery-module") as battery:
+            await battery.send_message("telemetry", EdgeMessage(body=b'{"state":"FAULT"}'))
+            await battery.send_message("telemetry", EdgeMessage(body=b'{"state":"RUNNING"}'))
+            await battery.send_message("telemetry", EdgeMessage(body=b'{"state":"FAULT"}', content_type=None))
+        async with hub.client("controller-module") as controller:
+            inbox = controller.messages("faults")
+            first = await anext(inbox)
+            with anyio.move_on_after(0.05):
+                await anext(inbox)
+                pytest.fail("a non-matching or non-JSON message was routed")
+    assert first.body == b'{"state":"FAULT"}'
+
+
+def _agent_section() -> dict[str, object]:
+    return json.loads(TEMPLATE.read_text())["modulesContent"]["$edgeAgent"]
