@@ -1,0 +1,1 @@
+"""Module host (see README)."""

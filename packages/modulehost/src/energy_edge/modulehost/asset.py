@@ -1,0 +1,120 @@
+"""What an app writes to become an asset module: its configuration, commands, sensing and telemetry.
+
+An app subclasses :class:`AssetModule`; the :class:`~energy_edge.modulehost.host.ModuleHost` does the rest
+(twin, method dispatch, the periodic tick, the lifecycle, set-point expiry, metrics, tracing). Equipment is
+reached only through a driver the app's constructor receives, so the same asset code runs against a
+simulated driver, a site simulator's shared model, or real hardware.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, Generic, Protocol, TypeVar
+
+from energy_edge.messaging import AssetType, Telemetry
+from energy_edge.modulehost.commands import Command
+from energy_edge.modulehost.config import HostConfig
+from energy_edge.modulehost.setpoint import SetpointHold
+from energy_edge.statemachine import AssetLifecycle, AssetState
+
+
+class Measurement(Protocol):
+    """What the host needs from every reading to follow the equipment and fill the common metrics."""
+
+    @property
+    def power_kw(self) -> float:
+        """Active power in the site convention (> 0 into the bus; for a meter, > 0 import)."""
+        ...
+
+    @property
+    def running(self) -> bool:
+        """The equipment is energised and doing its job (ends STARTING, and STOPPING when false)."""
+        ...
+
+    @property
+    def fault(self) -> str | None:
+        """A fault the equipment reports, or ``None``."""
+        ...
+
+    @property
+    def temperature_c(self) -> float | None: ...
+
+    @property
+    def soc_percent(self) -> float | None: ...
+
+
+C = TypeVar("C", bound=HostConfig)
+M = TypeVar("M", bound=Measurement)
+
+
+@dataclass(frozen=True, slots=True)
+class TelemetryHeader:
+    """The envelope fields the host fills in for every telemetry message."""
+
+    asset_id: str
+    state: AssetState
+    timestamp: datetime
+    fault_code: str | None
+
+
+class AssetModule(ABC, Generic[C, M]):
+    """Base of an asset. The host binds ``lifecycle``, ``config`` and the set-point hold before use."""
+
+    asset_type: ClassVar[AssetType]
+    config_type: ClassVar[type[HostConfig]]
+
+    def __init__(self, asset_id: str) -> None:
+        self.asset_id = asset_id
+        self.lifecycle: AssetLifecycle
+        self.config: C
+        self._hold = SetpointHold()
+        self._monotonic: Callable[[], float] = lambda: 0.0
+
+    def bind(self, lifecycle: AssetLifecycle, config: C, monotonic: Callable[[], float]) -> None:
+        self.lifecycle = lifecycle
+        self.config = config
+        self._monotonic = monotonic
+
+    @property
+    def setpoint_hold(self) -> SetpointHold:
+        return self._hold
+
+    def hold_setpoint(self, described: str) -> None:
+        """Arm (or refresh) the expiry of the set-point just accepted, e.g. ``charging at 20.0 kW``."""
+        self._hold.arm(self._monotonic(), self.config.setpoint_hold_s, described)
+
+    # -- what an asset implements ------------------------------------------------------------------------
+
+    @abstractmethod
+    def commands(self) -> Mapping[str, Command]:
+        """The direct methods of this asset."""
+
+    @abstractmethod
+    async def sense(self) -> M:
+        """Read the equipment (advancing a simulated one to now)."""
+
+    @abstractmethod
+    def telemetry(self, measurement: M, header: TelemetryHeader) -> Telemetry:
+        """The telemetry message for a reading."""
+
+    @abstractmethod
+    async def start_equipment(self) -> None:
+        """Energise the equipment (after the lifecycle entered STARTING)."""
+
+    @abstractmethod
+    async def stop_equipment(self) -> None:
+        """Bring the equipment to a safe stop (after the lifecycle entered STOPPING, or on a fault)."""
+
+    @abstractmethod
+    async def reset_equipment(self) -> None:
+        """Acknowledge a latched equipment fault; raise :class:`CommandRefused` if it persists."""
+
+    async def configure(self, config: C) -> None:
+        """Apply a validated configuration to the equipment (limits, thermostat...). Default: keep it."""
+        self.config = config
+
+    async def fall_back(self) -> None:
+        """The set-point lapsed: return to the asset's configured safe behaviour."""
