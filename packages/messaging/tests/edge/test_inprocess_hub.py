@@ -10,7 +10,7 @@ import pytest
 
 from energy_edge.messaging.edge.inprocess import InProcessHub
 from energy_edge.messaging.edge.message import EdgeMessage
-from energy_edge.messaging.edge.port import MethodRequest, MethodResponse
+from energy_edge.messaging.edge.port import EdgeTransportError, MethodRequest, MethodResponse
 from energy_edge.messaging.manifest import DeploymentManifest, load_manifest, parse_manifest
 
 pytestmark = pytest.mark.anyio
@@ -221,3 +221,26 @@ async def test_body_conditions_route_only_json_utf8_messages() -> None:
 
 def _agent_section() -> dict[str, object]:
     return json.loads(TEMPLATE.read_text())["modulesContent"]["$edgeAgent"]
+
+
+async def test_a_cut_link_fails_sends_and_hides_the_module_until_restored(
+    manifest: DeploymentManifest,
+) -> None:
+    async def ok(request: MethodRequest) -> MethodResponse:
+        return MethodResponse(200, {"status": "ok"})
+
+    with InProcessHub(manifest) as hub:
+        async with hub.client("solar-module") as solar, hub.client("controller-module") as controller:
+            solar.serve_methods(ok)
+            hub.set_link("solar-module", up=False)
+            with pytest.raises(EdgeTransportError):
+                await solar.send_message("telemetry", reading(1))
+            with pytest.raises(EdgeTransportError):
+                await solar.patch_reported_properties({"state": "IDLE"})
+            unreachable = await controller.invoke_method("solar-module", "start")
+            changes = solar.connection_changes()
+            hub.set_link("solar-module", up=True)
+            reachable = await controller.invoke_method("solar-module", "start")
+            events = [await changes.receive(), await changes.receive(), await changes.receive()]
+    assert (unreachable.status, reachable.status) == (404, 200)
+    assert events == [True, False, True]

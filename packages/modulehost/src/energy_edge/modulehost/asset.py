@@ -12,13 +12,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from energy_edge.messaging import AssetType, Telemetry
-from energy_edge.modulehost.commands import Command
+from energy_edge.messaging import NO_ARGUMENTS, AssetType, CommandAccepted, NoArguments, Telemetry
+from energy_edge.modulehost.commands import Command, not_now
 from energy_edge.modulehost.config import HostConfig
 from energy_edge.modulehost.setpoint import SetpointHold
-from energy_edge.statemachine import AssetLifecycle, AssetState
+from energy_edge.statemachine import AssetEvent, AssetLifecycle, AssetState
 
 
 class Measurement(Protocol):
@@ -111,6 +111,51 @@ class AssetModule(ABC, Generic[C, M]):
     @abstractmethod
     async def reset_equipment(self) -> None:
         """Acknowledge a latched equipment fault; raise :class:`CommandRefused` if it persists."""
+
+    # -- the lifecycle commands every asset shares ------------------------------------------------------
+
+    def lifecycle_commands(self, *, start: bool = True, stop: bool = True) -> dict[str, Command]:
+        """``reset`` (every asset, DESIGN.md), and ``start``/``stop`` unless the asset has none."""
+        commands = {"reset": Command(NO_ARGUMENTS, self._reset, frozenset({AssetState.FAULT}))}
+        if start:
+            commands["start"] = Command(NO_ARGUMENTS, self._start, frozenset({AssetState.IDLE}))
+        if stop:
+            commands["stop"] = Command(NO_ARGUMENTS, self._stop, frozenset({AssetState.RUNNING}))
+        return commands
+
+    def accepted(self, **fields: Any) -> CommandAccepted:
+        """A 200 body carrying the state the command left the asset in."""
+        return CommandAccepted(state=self.lifecycle.state, **fields)
+
+    async def begin(self) -> None:
+        """Start the equipment, then enter STARTING; nothing changes if the equipment refuses."""
+        if not self.lifecycle.can(AssetEvent.START):
+            raise not_now(f"cannot start in state {self.lifecycle.state}")
+        await self.start_equipment()
+        self.lifecycle.start()
+
+    async def end(self) -> None:
+        """Stop the equipment, then enter STOPPING; the set-point in force no longer holds."""
+        if not self.lifecycle.can(AssetEvent.STOP):
+            raise not_now(f"cannot stop in state {self.lifecycle.state}")
+        await self.stop_equipment()
+        self.lifecycle.stop()
+        self._hold.clear()
+
+    async def _start(self, _: NoArguments) -> CommandAccepted:
+        await self.begin()
+        return self.accepted()
+
+    async def _stop(self, _: NoArguments) -> CommandAccepted:
+        await self.end()
+        return self.accepted()
+
+    async def _reset(self, _: NoArguments) -> CommandAccepted:
+        await self.reset_equipment()
+        self.lifecycle.reset()
+        return self.accepted()
+
+    # -- optional hooks ----------------------------------------------------------------------------------
 
     async def configure(self, config: C) -> None:
         """Apply a validated configuration to the equipment (limits, thermostat...). Default: keep it."""

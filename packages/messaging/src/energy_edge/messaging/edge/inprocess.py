@@ -102,7 +102,18 @@ class InProcessHub:
         return InProcessEdgeClient(self, module_id, tracer_provider=self._tracer_provider)
 
     def is_connected(self, module_id: str) -> bool:
-        return module_id in self._connected
+        client = self._connected.get(module_id)
+        return client is not None and client.connected
+
+    def set_link(self, module_id: str, up: bool) -> None:
+        """Cut or restore a connected module's link to the hub (edgeHub restarting, a network fault).
+
+        While it is down the module's sends and twin calls raise ``EdgeTransportError`` and methods to it
+        get 404."""
+        client = self._connected.get(module_id)
+        if client is None:
+            raise ValueError(f"module '{module_id}' is not connected")
+        client.link_changed(up)
 
     async def update_desired(self, module_id: str, patch: Mapping[str, Any]) -> None:
         """What an operator does in IoT Hub: patch a module's desired properties. A connected module is
@@ -168,7 +179,7 @@ class InProcessHub:
 
     async def invoke(self, target: str, method: str, payload: Json, timeout_s: float) -> MethodResponse:
         client = self._connected.get(target)
-        if client is None:
+        if client is None or not client.connected:
             known = "connected" if target in self.twins else "deployed"
             return error_response(NOT_FOUND, f"module '{target}' is not {known} on device '{self.device_id}'")
         send, receive = anyio.create_memory_object_stream[MethodResponse](1)
@@ -254,6 +265,13 @@ class InProcessEdgeClient(EdgeClient):
     async def dispatch(self, method: str, payload: Json) -> MethodResponse:
         return await self._dispatch_method(method, payload)
 
+    def link_changed(self, up: bool) -> None:
+        self._report_connection(up)
+
+    def _require_link(self) -> None:
+        if not self.connected:
+            raise EdgeTransportError(f"module '{self.module_id}' is not connected to the hub")
+
     def push_desired_patch(self, patch: dict[str, Json]) -> None:
         try:
             self._patch_send.send_nowait(patch)
@@ -261,8 +279,7 @@ class InProcessEdgeClient(EdgeClient):
             _log.warning("%s: desired-property patches not consumed; one dropped", self.module_id)
 
     async def _send(self, output: str, message: EdgeMessage) -> None:
-        if not self.connected:
-            raise EdgeTransportError(f"module '{self.module_id}' is not connected")
+        self._require_link()
         self._hub.route(self.module_id, output, message)
         await checkpoint()
 
@@ -271,10 +288,12 @@ class InProcessEdgeClient(EdgeClient):
         return receive
 
     async def _invoke(self, module_id: str, method: str, payload: Json, timeout_s: float) -> MethodResponse:
+        self._require_link()
         return await self._hub.invoke(module_id, method, payload, timeout_s)
 
     async def get_desired_properties(self) -> dict[str, Json]:
         await checkpoint()
+        self._require_link()
         return self._hub.twins[self.module_id].desired_document()
 
     def desired_patches(self) -> AsyncIterator[dict[str, Json]]:
@@ -282,4 +301,5 @@ class InProcessEdgeClient(EdgeClient):
 
     async def patch_reported_properties(self, patch: Mapping[str, Json]) -> None:
         await checkpoint()
+        self._require_link()
         self._hub.twins[self.module_id].patch_reported(patch)

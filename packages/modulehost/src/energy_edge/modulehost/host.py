@@ -1,0 +1,324 @@
+"""Runs one asset as an IoT Edge module over an :class:`EdgeClient`.
+
+The host owns what every asset module does the same way:
+
+- the lifecycle (``AssetLifecycle``) and following the equipment: a reported fault latches FAULT and stops
+  the equipment, STARTING ends when the equipment runs, STOPPING when it no longer does;
+- direct methods from the asset's command table, timed and counted;
+- configuration from the module twin, applied atomically, the applied configuration (or the reason a patch
+  was refused) reported back;
+- the tick: read the equipment, follow it, check set-point expiry, send telemetry on output ``telemetry``
+  every ``telemetry_interval_s``;
+- reported properties (state, fault reason, configuration), Prometheus metrics, state transitions as span
+  events, and a final report when the module is stopped.
+
+Nothing an operator, a controller or the equipment sends can crash the module: bad commands and patches are
+answered and counted, a failing read or send is logged once per change and retried on the next tick, and
+three failed reads in a row latch a communication fault (equipment that cannot be observed is not safe).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Final, Generic
+
+import anyio
+import anyio.abc
+from opentelemetry import trace
+from opentelemetry.trace import TracerProvider
+
+from energy_edge.messaging import TELEMETRY
+from energy_edge.messaging.edge import (
+    EdgeClient,
+    EdgeMessage,
+    EdgeTransportError,
+    MethodRequest,
+    MethodResponse,
+)
+from energy_edge.modulehost.asset import AssetModule, C, M, TelemetryHeader
+from energy_edge.modulehost.commands import Command, dispatch
+from energy_edge.modulehost.config import ConfigError, TwinConfig, as_reported
+from energy_edge.modulehost.metrics import ModuleMetrics
+from energy_edge.statemachine import AssetEvent, AssetLifecycle, AssetState, Transition
+
+_log = logging.getLogger(__name__)
+
+TELEMETRY_OUTPUT: Final = "telemetry"
+READ_FAILURES_BEFORE_FAULT: Final = 3
+OK: Final = 200
+
+
+class ModuleHost(Generic[C, M]):
+    """One asset, one EdgeClient. ``await host.run()`` until cancelled."""
+
+    def __init__(
+        self,
+        asset: AssetModule[C, M],
+        client: EdgeClient,
+        *,
+        clock: Callable[[], datetime],
+        monotonic: Callable[[], float] = anyio.current_time,
+        metrics: ModuleMetrics | None = None,
+        tracer_provider: TracerProvider | None = None,
+    ) -> None:
+        self.asset = asset
+        self.client = client
+        self.metrics = (
+            metrics
+            if metrics is not None
+            else ModuleMetrics(module_id=client.module_id, asset_id=asset.asset_id)
+        )
+        self.lifecycle = AssetLifecycle(clock)
+        self.twin: TwinConfig[C] = TwinConfig(asset.config_type)  # pyright: ignore[reportAttributeAccessIssue, reportArgumentType]
+        self.last_measurement: M | None = None
+        self._clock = clock
+        self._monotonic = monotonic
+        self._tracer = trace.get_tracer("energy_edge.modulehost", tracer_provider=tracer_provider)
+        self._commands: Mapping[str, Command] = {}
+        self._read_failures = 0
+        self._send_failing = False
+        self._reported_state: tuple[AssetState, str | None] | None = None
+        asset.bind(self.lifecycle, self.twin.current, monotonic)
+        self.lifecycle.add_listener(self._on_transition)
+        self.metrics.set_state(self.lifecycle.state)
+
+    # -- running -------------------------------------------------------------------------------------------
+
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Configure, serve methods, start if configured to, then tick and follow twin patches."""
+        await self._load_configuration()
+        self._commands = self.asset.commands()
+        self.client.serve_methods(self._handle_method)
+        if self.twin.current.auto_start and self.lifecycle.can(AssetEvent.START):
+            await self._auto_start()
+        await self._report_state()
+        task_status.started()
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(self._tick_forever)
+                tasks.start_soon(self._follow_twin)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._report_final()
+
+    async def _tick_forever(self) -> None:
+        next_tick = self._monotonic()
+        while True:
+            await self.tick()
+            # Deadline-based, so a slow tick does not make the telemetry period drift.
+            next_tick = max(next_tick + self.twin.current.telemetry_interval_s, self._monotonic())
+            await anyio.sleep(next_tick - self._monotonic())
+
+    async def tick(self) -> None:
+        """Read the equipment, follow it, check set-point expiry, send telemetry."""
+        measurement = await self._read()
+        if measurement is None:
+            return
+        await self._follow(measurement)
+        if self.asset.setpoint_hold.lapsed(self._monotonic()):
+            await self._fall_back()
+        await self._send_telemetry(measurement)
+        await self._report_state()
+
+    # -- equipment -----------------------------------------------------------------------------------------
+
+    async def _read(self) -> M | None:
+        try:
+            measurement = await self.asset.sense()
+        except Exception as error:
+            self._read_failures += 1
+            if self._read_failures == 1:
+                _log.warning("%s: reading the equipment failed: %s", self.asset.asset_id, error)
+            if (
+                self._read_failures == READ_FAILURES_BEFORE_FAULT
+                and self.lifecycle.state is not AssetState.FAULT
+            ):
+                await self._latch_fault(f"equipment not responding: {error}")
+                await self._report_state()
+            return None
+        if self._read_failures:
+            _log.info("%s: equipment readable again", self.asset.asset_id)
+        self._read_failures = 0
+        self.last_measurement = measurement
+        self.metrics.observe(
+            power_kw=measurement.power_kw,
+            temperature_c=measurement.temperature_c,
+            soc_percent=measurement.soc_percent,
+        )
+        return measurement
+
+    async def _follow(self, measurement: M) -> None:
+        state = self.lifecycle.state
+        if measurement.fault is not None and state is not AssetState.FAULT:
+            await self._latch_fault(measurement.fault)
+        elif state is AssetState.STARTING and measurement.running:
+            self.lifecycle.startup_complete()
+        elif state is AssetState.STOPPING and not measurement.running:
+            self.lifecycle.stop_complete()
+
+    async def _latch_fault(self, reason: str) -> None:
+        self.lifecycle.fault(reason)
+        self.asset.setpoint_hold.clear()
+        try:
+            await self.asset.stop_equipment()
+        except Exception:
+            _log.exception("%s: could not stop the equipment after a fault", self.asset.asset_id)
+
+    async def _auto_start(self) -> None:
+        try:
+            await self.asset.start_equipment()
+        except Exception:
+            _log.exception("%s: automatic start failed; waiting for a start command", self.asset.asset_id)
+            return
+        self.lifecycle.start()
+
+    async def _fall_back(self) -> None:
+        _log.warning(
+            "%s: set-point not refreshed in %.0f s; falling back to safe behaviour",
+            self.asset.asset_id,
+            self.twin.current.setpoint_hold_s,
+        )
+        self.metrics.count(self.metrics.setpoint_expiries)
+        with self._tracer.start_as_current_span(f"{self.client.module_id}/setpoint_expired"):
+            try:
+                await self.asset.fall_back()
+            except Exception:
+                _log.exception("%s: falling back failed", self.asset.asset_id)
+        await self._report({"setpoint_expired_at": self._clock().isoformat()})
+
+    # -- telemetry -----------------------------------------------------------------------------------------
+
+    async def _send_telemetry(self, measurement: M) -> None:
+        header = TelemetryHeader(
+            asset_id=self.asset.asset_id,
+            state=self.lifecycle.state,
+            timestamp=self._clock(),
+            fault_code=self.lifecycle.fault_reason,
+        )
+        body = TELEMETRY.encode(self.asset.telemetry(measurement, header))
+        try:
+            await self.client.send_message(TELEMETRY_OUTPUT, EdgeMessage(body=body))
+        except EdgeTransportError as error:
+            self.metrics.count(self.metrics.telemetry_failed)
+            if not self._send_failing:
+                _log.warning("%s: telemetry not sent: %s", self.asset.asset_id, error)
+            self._send_failing = True
+            return
+        if self._send_failing:
+            _log.info("%s: telemetry flowing again", self.asset.asset_id)
+        self._send_failing = False
+        self.metrics.count(self.metrics.telemetry_sent)
+
+    # -- direct methods ------------------------------------------------------------------------------------
+
+    async def _handle_method(self, request: MethodRequest) -> MethodResponse:
+        started = time.perf_counter()
+        outcome = await dispatch(self._commands, request, self.lifecycle.state)
+        self.metrics.command(outcome.method_label, outcome.response.status, time.perf_counter() - started)
+        if outcome.response.status == OK:
+            await self._report_state()
+        return outcome.response
+
+    # -- configuration -------------------------------------------------------------------------------------
+
+    async def _load_configuration(self) -> None:
+        try:
+            document = await self.client.get_desired_properties()
+        except EdgeTransportError as error:
+            _log.warning("%s: twin not readable (%s); starting with defaults", self.asset.asset_id, error)
+            document = {}
+        try:
+            config, desired = self.twin.candidate(document)
+            await self.asset.configure(config)
+        except ConfigError as error:
+            self.metrics.count(self.metrics.config_rejections)
+            _log.error(
+                "%s: desired properties rejected, running with defaults: %s",
+                self.asset.asset_id,
+                error.reason,
+            )
+            await self.asset.configure(self.twin.current)
+            await self._report({"config": as_reported(self.twin.current), "config_error": error.reason})
+            return
+        self.twin.commit(config, desired, document.get("$version"))
+        await self._report_config()
+
+    async def _follow_twin(self) -> None:
+        async for patch in self.client.desired_patches():
+            await self.apply_patch(patch)
+
+    async def apply_patch(self, patch: Mapping[str, Any]) -> bool:
+        """Apply a desired-properties patch atomically; returns whether it took effect."""
+        try:
+            config, desired = self.twin.candidate_from_patch(patch)
+            await self.asset.configure(config)
+        except ConfigError as error:
+            self.metrics.count(self.metrics.config_rejections)
+            _log.warning("%s: desired-properties patch rejected: %s", self.asset.asset_id, error.reason)
+            await self._report(
+                {"config_error": error.reason, "config_rejected_version": patch.get("$version")}
+            )
+            return False
+        self.twin.commit(config, desired, patch.get("$version"))
+        await self._report_config()
+        return True
+
+    async def _report_config(self) -> None:
+        await self._report(
+            {
+                "config": as_reported(self.twin.current),
+                "config_error": None,
+                "config_version": self.twin.version,
+            }
+        )
+
+    # -- reported properties, metrics, tracing -------------------------------------------------------------
+
+    def _on_transition(self, transition: Transition) -> None:
+        self.metrics.set_state(transition.current)
+        if transition.current is AssetState.FAULT:
+            self.metrics.count(self.metrics.faults)
+            _log.error("%s: FAULT (%s)", self.asset.asset_id, transition.reason)
+        else:
+            _log.info("%s: %s -> %s", self.asset.asset_id, transition.previous, transition.current)
+        attributes = {
+            "asset.id": self.asset.asset_id,
+            "asset.state.previous": transition.previous.value,
+            "asset.state": transition.current.value,
+            "asset.event": transition.event.value,
+            **({"asset.fault_reason": transition.reason} if transition.reason else {}),
+        }
+        span = trace.get_current_span()
+        if span.is_recording():
+            span.add_event("asset.state_change", attributes)
+        else:
+            with self._tracer.start_as_current_span(f"{self.client.module_id}/state_change") as own:
+                own.add_event("asset.state_change", attributes)
+
+    async def _report_state(self) -> None:
+        current = (self.lifecycle.state, self.lifecycle.fault_reason)
+        if current == self._reported_state:
+            return
+        at = self.lifecycle.last_transition_at
+        await self._report(
+            {
+                "state": current[0].value,
+                "fault_reason": current[1],
+                "state_since": None if at is None else at.isoformat(),
+            }
+        )
+        self._reported_state = current
+
+    async def _report_final(self) -> None:
+        self._reported_state = None
+        await self._report_state()
+        await self._report({"module_stopped_at": self._clock().isoformat()})
+
+    async def _report(self, patch: Mapping[str, Any]) -> None:
+        try:
+            await self.client.patch_reported_properties(patch)
+        except EdgeTransportError as error:
+            _log.warning("%s: reported properties not updated: %s", self.asset.asset_id, error)
