@@ -18,9 +18,9 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from energy_edge.messaging.edge.inprocess import InProcessEdgeClient, InProcessHub
-from energy_edge.messaging.edge.message import EdgeMessage
 from energy_edge.messaging.edge.port import MethodRequest, MethodResponse
 from energy_edge.messaging.manifest import load_manifest
+from energy_edge.messaging.message import EdgeMessage
 
 TEMPLATE = Path(__file__).parents[3] / "deployment" / "deployment.template.json"
 BATCH = 200

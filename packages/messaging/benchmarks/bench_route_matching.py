@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from energy_edge.messaging.edge.message import EdgeMessage
+from energy_edge.messaging.message import EdgeMessage
 from energy_edge.messaging.routes import compile_route
 
 SEED_ROUTE = compile_route(

@@ -7,7 +7,7 @@ one read after it is stopped; tests can inject an equipment fault or make reads 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,12 +18,10 @@ import anyio
 import anyio.lowlevel
 import msgspec
 import pytest
-from anyio.streams.memory import MemoryObjectReceiveStream
 from opentelemetry.sdk.trace import TracerProvider
 from trio.testing import MockClock
 
-from energy_edge.messaging import SET_POWER, TELEMETRY, AssetType, BoilerTelemetry, CommandAccepted, SetPower
-from energy_edge.messaging.edge import EdgeClient, EdgeMessage, InProcessHub, MethodResponse
+from energy_edge.messaging import SET_POWER, AssetType, BoilerTelemetry, CommandAccepted, SetPower
 from energy_edge.messaging.manifest import DeploymentManifest, parse_manifest
 from energy_edge.modulehost import (
     ANY_STATE,
@@ -32,11 +30,11 @@ from energy_edge.modulehost import (
     CommandRefused,
     ConfigError,
     HostConfig,
-    ModuleHost,
     ModuleMetrics,
     TelemetryHeader,
     invalid,
 )
+from energy_edge.modulehost.testing import ModuleUnderTest, module_on_hub
 from energy_edge.statemachine import AssetState
 
 TEMPLATE = Path(__file__).parents[3] / "deployment" / "deployment.template.json"
@@ -178,37 +176,6 @@ def manifest_with(desired: dict[str, Any] | None = None) -> DeploymentManifest:
     return parse_manifest(document)
 
 
-class Site:
-    """A running host on an in-process hub, with the controller's client to command it."""
-
-    def __init__(self, hub: InProcessHub, host: ModuleHost[Any, Any], controller: EdgeClient) -> None:
-        self.hub = hub
-        self.host = host
-        self.controller = controller
-
-    async def call(self, method: str, payload: object = None) -> MethodResponse:
-        return await self.controller.invoke_method("boiler-module", method, payload)
-
-    @property
-    def reported(self) -> dict[str, Any]:
-        return self.hub.twins["boiler-module"].reported
-
-    async def telemetry(self) -> list[BoilerTelemetry]:
-        """Every telemetry message the controller has received so far, decoded."""
-        inbox = self.controller.messages("telemetry")
-        assert isinstance(inbox, MemoryObjectReceiveStream)
-        received: list[BoilerTelemetry] = []
-        await anyio.lowlevel.checkpoint()
-        while True:
-            try:
-                message: EdgeMessage = inbox.receive_nowait()
-            except anyio.WouldBlock:
-                return received
-            reading = TELEMETRY.decode(message.body)
-            assert isinstance(reading, BoilerTelemetry)
-            received.append(reading)
-
-
 @asynccontextmanager
 async def running(
     asset: HeaterAsset,
@@ -216,18 +183,9 @@ async def running(
     *,
     metrics: ModuleMetrics | None = None,
     tracer_provider: TracerProvider | None = None,
-) -> AsyncIterator[Site]:
-    with InProcessHub(
-        manifest_with(desired), wall_clock=virtual_clock, tracer_provider=tracer_provider
-    ) as hub:
-        async with (
-            hub.client("boiler-module") as client,
-            hub.client("controller-module") as controller,
-            anyio.create_task_group() as tasks,
-        ):
-            host = ModuleHost(
-                asset, client, clock=virtual_clock, metrics=metrics, tracer_provider=tracer_provider
-            )
-            await tasks.start(host.run)
-            yield Site(hub, host, controller)
-            tasks.cancel_scope.cancel()
+) -> AsyncGenerator[ModuleUnderTest]:
+    """The heater as ``boiler-module`` on a hub built from the real manifest (own desired properties)."""
+    async with module_on_hub(
+        asset, "boiler-module", desired=desired or {}, metrics=metrics, tracer_provider=tracer_provider
+    ) as module:
+        yield module

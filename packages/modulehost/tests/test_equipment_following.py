@@ -26,7 +26,7 @@ async def test_starting_ends_when_the_equipment_runs_and_stopping_when_it_stops(
 async def test_telemetry_is_sent_every_interval_with_the_state(heater: HeaterAsset) -> None:
     async with running(heater, {"telemetry_interval_s": 5.0}) as site:
         await anyio.sleep(20.5)
-        readings = await site.telemetry()
+        readings = site.received_telemetry()
     assert len(readings) == 5  # t = 0, 5, 10, 15, 20
     assert [r.timestamp.second for r in readings] == [0, 5, 10, 15, 20]
     assert {r.asset_id for r in readings} == {"boiler-01"}
@@ -44,7 +44,7 @@ async def test_an_equipment_fault_latches_stops_the_equipment_and_is_reported(
         await anyio.sleep(1)
         state, reason = site.host.lifecycle.state, site.host.lifecycle.fault_reason
         refused = await site.call("start")
-        readings = await site.telemetry()
+        readings = site.received_telemetry()
         reported = dict(site.reported)
     assert (state, reason) == (AssetState.FAULT, "over-temperature 96.0 °C")
     assert driver.stops == 1
@@ -110,3 +110,16 @@ async def test_telemetry_send_failures_are_counted_and_do_not_stop_the_tick(heat
             "energy_edge_telemetry_messages_total", {"module": "boiler-module", "asset_id": "boiler-01"}
         )
     assert (failed, sent) == (3.0, 1.0)  # ticks at t = 0, 1, 2 lost; t = 3 sent
+
+
+async def test_equipment_still_silent_after_a_reset_latches_the_fault_again(
+    heater: HeaterAsset, driver: HeaterDriverDouble
+) -> None:
+    async with running(heater) as site:
+        driver.read_error = TimeoutError("Modbus read timed out")
+        await anyio.sleep(3.5)
+        reset = await site.call("reset")
+        await anyio.sleep(1)
+        state = site.host.lifecycle.state
+    assert reset.status == 200
+    assert state is AssetState.FAULT

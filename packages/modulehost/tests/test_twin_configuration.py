@@ -31,8 +31,7 @@ async def test_invalid_start_up_properties_leave_the_defaults_and_report_why(hea
 
 async def test_a_valid_patch_is_applied_and_reported_with_its_version(heater: HeaterAsset) -> None:
     async with running(heater) as site:
-        await site.hub.update_desired("boiler-module", {"max_power_kw": 25.0})
-        await anyio.sleep(0.1)
+        await site.update_desired({"max_power_kw": 25.0})
         response = await site.call("set_power", {"power_kw": 26.0})
         reported = dict(site.reported)
     assert heater.config.max_power_kw == 25.0
@@ -57,8 +56,7 @@ async def test_an_invalid_patch_changes_nothing_and_reports_why(
 ) -> None:
     async with running(heater, {"max_power_kw": 60.0}) as site:
         before = heater.config
-        await site.hub.update_desired("boiler-module", patch)
-        await anyio.sleep(0.1)
+        await site.update_desired(patch)
         reported = dict(site.reported)
         rejections = site.host.metrics.registry.get_sample_value(
             "energy_edge_config_rejections_total", {"module": "boiler-module", "asset_id": "boiler-01"}
@@ -72,10 +70,9 @@ async def test_an_invalid_patch_changes_nothing_and_reports_why(
 
 async def test_a_later_good_patch_builds_on_the_last_accepted_one(heater: HeaterAsset) -> None:
     async with running(heater) as site:
-        await site.hub.update_desired("boiler-module", {"max_power_kw": 40.0})
-        await site.hub.update_desired("boiler-module", {"max_power_kw": -1.0})
-        await site.hub.update_desired("boiler-module", {"min_power_kw": 5.0})
-        await anyio.sleep(0.1)
+        await site.update_desired({"max_power_kw": 40.0})
+        await site.update_desired({"max_power_kw": -1.0})
+        await site.update_desired({"min_power_kw": 5.0})
         reported = dict(site.reported)
     assert (heater.config.max_power_kw, heater.config.min_power_kw) == (40.0, 5.0)
     assert reported.get("config_error") is None  # null deletes a reported property
@@ -83,16 +80,14 @@ async def test_a_later_good_patch_builds_on_the_last_accepted_one(heater: Heater
 
 async def test_null_returns_a_setting_to_its_default(heater: HeaterAsset) -> None:
     async with running(heater, {"max_power_kw": 40.0}) as site:
-        await site.hub.update_desired("boiler-module", {"max_power_kw": None})
-        await anyio.sleep(0.1)
+        await site.update_desired({"max_power_kw": None})
     assert heater.config.max_power_kw == 50.0
 
 
 async def test_a_patch_the_equipment_refuses_changes_nothing(heater: HeaterAsset) -> None:
     async with running(heater) as site:
         heater.refuse_config = "inverter rejected the new limit"
-        await site.hub.update_desired("boiler-module", {"max_power_kw": 20.0})
-        await anyio.sleep(0.1)
+        await site.update_desired({"max_power_kw": 20.0})
         reported = dict(site.reported)
     assert heater.config.max_power_kw == 50.0
     assert reported["config_error"] == "inverter rejected the new limit"
@@ -101,9 +96,9 @@ async def test_a_patch_the_equipment_refuses_changes_nothing(heater: HeaterAsset
 async def test_a_new_telemetry_interval_takes_effect(heater: HeaterAsset) -> None:
     async with running(heater, {"telemetry_interval_s": 10.0}) as site:
         await anyio.sleep(0.5)
-        await site.hub.update_desired("boiler-module", {"telemetry_interval_s": 1.0})
+        await site.update_desired({"telemetry_interval_s": 1.0})
         await anyio.sleep(20.2)
-        readings = await site.telemetry()
+        readings = site.received_telemetry()
     # t = 0 and 10 at the old interval, then every second up to t = 20.
     assert [round(r.timestamp.second) for r in readings][:3] == [0, 10, 11]
     assert len(readings) == 12

@@ -15,10 +15,10 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from energy_edge.messaging.edge.azure import AzureEdgeClient, identity_from_environment
-from energy_edge.messaging.edge.message import EdgeMessage
 from energy_edge.messaging.edge.port import EdgeTransportError, MethodResponse
 from energy_edge.messaging.edge.port import MethodRequest as PortRequest
 from energy_edge.messaging.edge.tracing import TRACE_CONTEXT_KEY
+from energy_edge.messaging.message import EdgeMessage
 
 from .conftest import context_of
 

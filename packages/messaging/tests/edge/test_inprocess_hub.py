@@ -9,9 +9,9 @@ import anyio
 import pytest
 
 from energy_edge.messaging.edge.inprocess import InProcessHub
-from energy_edge.messaging.edge.message import EdgeMessage
 from energy_edge.messaging.edge.port import EdgeTransportError, MethodRequest, MethodResponse
 from energy_edge.messaging.manifest import DeploymentManifest, load_manifest, parse_manifest
+from energy_edge.messaging.message import EdgeMessage
 
 pytestmark = pytest.mark.anyio
 

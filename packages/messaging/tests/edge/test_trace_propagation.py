@@ -12,9 +12,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from energy_edge.messaging.edge.inprocess import InProcessHub
-from energy_edge.messaging.edge.message import EdgeMessage
 from energy_edge.messaging.edge.port import MethodRequest, MethodResponse
 from energy_edge.messaging.manifest import load_manifest
+from energy_edge.messaging.message import EdgeMessage
 
 from .conftest import context_of, parent_of
 

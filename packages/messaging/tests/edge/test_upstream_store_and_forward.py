@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from energy_edge.messaging.edge.message import EdgeMessage
 from energy_edge.messaging.edge.upstream import CloudUpstream
+from energy_edge.messaging.message import EdgeMessage
 
 
 class FakeClock:

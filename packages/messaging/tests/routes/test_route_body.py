@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import pytest
 
-from energy_edge.messaging.edge.message import EdgeMessage
+from energy_edge.messaging.message import EdgeMessage
 from energy_edge.messaging.routes import RouteSyntaxError, compile_route, compile_routes, matching_routes
 from energy_edge.messaging.routes import body as body_module
 

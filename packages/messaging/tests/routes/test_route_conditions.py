@@ -7,7 +7,7 @@ from typing import Literal
 
 import pytest
 
-from energy_edge.messaging.edge.message import EdgeMessage
+from energy_edge.messaging.message import EdgeMessage
 from energy_edge.messaging.routes import RouteSyntaxError, compile_route
 
 PREFIX = "FROM /* WHERE "

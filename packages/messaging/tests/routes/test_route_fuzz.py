@@ -9,7 +9,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from energy_edge.messaging.edge.message import EdgeMessage
+from energy_edge.messaging.message import EdgeMessage
 from energy_edge.messaging.routes import RouteError, RouteSyntaxError, compile_route
 
 # Pieces of the route language, so random routes get past the first token often enough to be interesting.

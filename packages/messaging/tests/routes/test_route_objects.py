@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from energy_edge.messaging.edge.message import EdgeMessage
+from energy_edge.messaging.message import EdgeMessage
 from energy_edge.messaging.routes import (
     DEFAULT_PRIORITY,
     MAX_TIME_TO_LIVE_SECS,

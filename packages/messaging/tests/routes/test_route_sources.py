@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from energy_edge.messaging.edge.message import EdgeMessage
+from energy_edge.messaging.message import EdgeMessage
 from energy_edge.messaging.routes import compile_route
 
 SOLAR_TELEMETRY = EdgeMessage(body=b"{}", connection_module_id="solar-module", output_name="telemetry")

@@ -132,8 +132,9 @@ class ModuleHost(Generic[C, M]):
             self._read_failures += 1
             if self._read_failures == 1:
                 _log.warning("%s: reading the equipment failed: %s", self.asset.asset_id, error)
+            # ">=": equipment still silent after a reset latches the fault again.
             if (
-                self._read_failures == READ_FAILURES_BEFORE_FAULT
+                self._read_failures >= READ_FAILURES_BEFORE_FAULT
                 and self.lifecycle.state is not AssetState.FAULT
             ):
                 await self._latch_fault(f"equipment not responding: {error}")

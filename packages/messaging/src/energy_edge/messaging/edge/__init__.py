@@ -9,7 +9,6 @@ async with AzureEdgeClient() as client:                     # edgeHub via azure-
 
 from energy_edge.messaging.edge.azure import AzureEdgeClient, identity_from_environment
 from energy_edge.messaging.edge.inprocess import InProcessEdgeClient, InProcessHub
-from energy_edge.messaging.edge.message import JSON_CONTENT_TYPE, UTF8, EdgeMessage
 from energy_edge.messaging.edge.port import (
     EdgeClient,
     EdgeTransportError,
@@ -21,6 +20,7 @@ from energy_edge.messaging.edge.port import (
 )
 from energy_edge.messaging.edge.tracing import TRACE_CONTEXT_KEY
 from energy_edge.messaging.edge.upstream import CloudUpstream
+from energy_edge.messaging.message import JSON_CONTENT_TYPE, UTF8, EdgeMessage
 
 __all__ = [
     "JSON_CONTENT_TYPE",

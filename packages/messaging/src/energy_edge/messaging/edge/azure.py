@@ -27,7 +27,6 @@ from anyio.from_thread import BlockingPortal
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from opentelemetry.trace import TracerProvider
 
-from energy_edge.messaging.edge.message import EdgeMessage
 from energy_edge.messaging.edge.port import (
     GATEWAY_TIMEOUT,
     INTERNAL_ERROR,
@@ -37,6 +36,7 @@ from energy_edge.messaging.edge.port import (
     MethodResponse,
     error_response,
 )
+from energy_edge.messaging.message import EdgeMessage
 
 _log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, suppress
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from anyio.abc import TaskGroup
@@ -25,7 +25,6 @@ from anyio.lowlevel import checkpoint
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from opentelemetry.trace import TracerProvider
 
-from energy_edge.messaging.edge.message import EdgeMessage
 from energy_edge.messaging.edge.port import (
     GATEWAY_TIMEOUT,
     NOT_FOUND,
@@ -37,8 +36,11 @@ from energy_edge.messaging.edge.port import (
 )
 from energy_edge.messaging.edge.twin import ModuleTwin
 from energy_edge.messaging.edge.upstream import CloudUpstream
-from energy_edge.messaging.manifest import DeploymentManifest
+from energy_edge.messaging.message import EdgeMessage
 from energy_edge.messaging.routes import ModuleInputSink, Route, matching_routes
+
+if TYPE_CHECKING:  # the manifest module imports the route engine, which imports this package
+    from energy_edge.messaging.manifest import DeploymentManifest
 
 _log = logging.getLogger(__name__)
 

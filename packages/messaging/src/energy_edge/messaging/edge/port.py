@@ -22,7 +22,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
 
 from energy_edge.messaging.edge import tracing
-from energy_edge.messaging.edge.message import EdgeMessage
+from energy_edge.messaging.message import EdgeMessage
 
 _log = logging.getLogger(__name__)
 

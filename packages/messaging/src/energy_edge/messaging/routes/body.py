@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, cast
 
-from energy_edge.messaging.edge.message import EdgeMessage
+from energy_edge.messaging.message import EdgeMessage
 from energy_edge.messaging.routes.values import UNDEFINED, Value
 
 _JSON_CONTENT_TYPE: Final = "application/json"

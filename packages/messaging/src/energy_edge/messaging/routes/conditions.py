@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, NoReturn
 
-from energy_edge.messaging.edge.message import SYSTEM_PROPERTY_ATTRIBUTES, EdgeMessage
+from energy_edge.messaging.message import SYSTEM_PROPERTY_ATTRIBUTES, EdgeMessage
 from energy_edge.messaging.routes import values
 from energy_edge.messaging.routes.body import MessageContext, parse_body_path, path_reader
 from energy_edge.messaging.routes.errors import RouteTextError

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final, TypeAlias
 
-from energy_edge.messaging.edge.message import EdgeMessage
+from energy_edge.messaging.message import EdgeMessage
 from energy_edge.messaging.routes.body import MessageContext
 from energy_edge.messaging.routes.conditions import Evaluator, compile_condition
 from energy_edge.messaging.routes.errors import RouteSpecError, RouteSyntaxError, RouteTextError

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from energy_edge.messaging.edge.message import EdgeMessage
+from energy_edge.messaging.message import EdgeMessage
 from energy_edge.messaging.routes.errors import RouteTextError
 from energy_edge.messaging.routes.lexer import Token
 

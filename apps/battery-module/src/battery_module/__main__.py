@@ -1,0 +1,3 @@
+from battery_module.main import main
+
+main()
