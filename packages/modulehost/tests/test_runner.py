@@ -57,3 +57,18 @@ async def test_a_termination_signal_stops_the_module_gracefully(signal_number: s
     assert port is not None
     with pytest.raises(OSError, match="Connection refused"):
         scrape(port)
+
+
+async def test_a_bad_environment_fails_before_edgehub_is_reached() -> None:
+    connected: list[str] = []
+
+    def refuse(asset_id: str, environ: Mapping[str, str]) -> HeaterAsset:
+        raise SystemExit("HEATER_DRIVER='modbus': only 'simulated' is available")
+
+    def client(tracer_provider: TracerProvider | None) -> EdgeClient:
+        connected.append("edgeHub")
+        raise AssertionError("must not connect")
+
+    with pytest.raises(SystemExit, match="HEATER_DRIVER"):
+        await serve_asset_module(refuse, ENVIRONMENT, client)
+    assert connected == []

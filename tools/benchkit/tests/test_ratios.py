@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from energy_edge.benchkit import baseline_ratios
+from energy_edge.benchkit import baseline_ratios, per_item_costs
 
 
 def bench(name: str, group: str | None, role: str | None, low: float, mid: float) -> dict[str, Any]:
@@ -69,3 +69,11 @@ def test_plugin_writes_ratios_into_the_benchmark_json_in_a_new_folder(tmp_path: 
     assert ratio["group"] == "sum"
     assert ratio["speedup_min"] > 0
     assert "speed-up against baseline" in run.stdout
+
+
+def test_per_item_cost_divides_by_the_items_processed() -> None:
+    scaled = bench("cycle[1000]", "cycle", None, 2e-3, 3e-3)
+    scaled["extra_info"]["items"] = 1000
+    [cost] = per_item_costs([scaled, bench("plain", "x", None, 1.0, 1.0)])
+    assert cost["min_per_item_s"] == pytest.approx(2e-6)
+    assert cost["median_per_item_s"] == pytest.approx(3e-6)

@@ -68,7 +68,7 @@ async def test_messages_wait_for_a_module_that_connects_later(manifest: Deployme
     assert message.body == reading(7).body
 
 
-async def test_a_full_input_counts_what_it_drops(manifest: DeploymentManifest) -> None:
+async def test_a_full_input_drops_its_oldest_messages_and_counts_them(manifest: DeploymentManifest) -> None:
     with InProcessHub(manifest, input_capacity=2) as hub:
         async with hub.client("meter-module") as meter:
             for n in range(5):
@@ -76,7 +76,7 @@ async def test_a_full_input_counts_what_it_drops(manifest: DeploymentManifest) -
         assert hub.dropped[("controller-module", "telemetry")] == 3
         async with hub.client("controller-module") as controller:
             inbox = controller.messages("telemetry")
-            assert [(await anext(inbox)).body for _ in range(2)] == [reading(0).body, reading(1).body]
+            assert [(await anext(inbox)).body for _ in range(2)] == [reading(3).body, reading(4).body]
 
 
 async def test_store_and_forward_loses_nothing_across_an_outage(manifest: DeploymentManifest) -> None:

@@ -60,6 +60,11 @@ class SolarInverterTelemetry(TelemetryBase, frozen=True, kw_only=True, tag=Asset
     temperature_c: Celsius
     output_limit_kw: NonNegativeKilowatts | UnsetType = UNSET
     """The active-power limit in force (curtailment set-point or configured maximum), when known."""
+    max_output_kw: NonNegativeKilowatts | UnsetType = UNSET
+    """The configured maximum (``max_output_kw`` desired property): the highest ``set_output`` accepted."""
+    available_kw: NonNegativeKilowatts | UnsetType = UNSET
+    """What the array could deliver now without curtailment (MPP estimate): what a controller gives up
+    by curtailing, and the reference of the underperformance check."""
 
 
 class BatteryTelemetry(TelemetryBase, frozen=True, kw_only=True, tag=AssetType.BATTERY.value):
@@ -83,12 +88,20 @@ class BoilerTelemetry(TelemetryBase, frozen=True, kw_only=True, tag=AssetType.BO
     """Water temperature in the tank."""
     target_celsius: Celsius
     rated_power_kw: NonNegativeKilowatts | UnsetType = UNSET
+    min_celsius: Celsius | UnsetType = UNSET
+    """Bottom of the operator's band: the lowest ``set_temperature`` accepted (process comfort)."""
+    max_celsius: Celsius | UnsetType = UNSET
+    """Top of the operator's band: the highest ``set_temperature`` accepted."""
+    heating: bool | UnsetType = UNSET
+    """The heater is on (the thermostat is calling for heat)."""
 
 
 class GridMeterTelemetry(TelemetryBase, frozen=True, kw_only=True, tag=AssetType.GRID_METER.value):
     """The meter at the grid connection point. ``grid_power_kw`` > 0 is import, < 0 export."""
 
     grid_power_kw: Kilowatts
+    site_load_kw: NonNegativeKilowatts | UnsetType = UNSET
+    """Non-controllable site consumption, where the meter installation measures it (a sub-meter)."""
     voltage_v: Volts | UnsetType = UNSET
     frequency_hz: Hertz | UnsetType = UNSET
     import_energy_kwh: KilowattHours | UnsetType = UNSET

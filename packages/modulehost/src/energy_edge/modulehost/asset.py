@@ -78,6 +78,10 @@ class AssetModule(ABC, Generic[C, M]):
         self.config = config
         self._monotonic = monotonic
 
+    def now_s(self) -> float:
+        """The host's monotonic clock (virtual in the simulator): for timing rules such as a fault window."""
+        return self._monotonic()
+
     @property
     def setpoint_hold(self) -> SetpointHold:
         return self._hold

@@ -30,7 +30,8 @@ class HostConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     """Start the equipment when the module starts, without waiting for a ``start`` command."""
 
 
-C = TypeVar("C", bound=HostConfig)
+C = TypeVar("C", bound=msgspec.Struct)
+"""Any configuration Struct with defaults for every field (asset modules use HostConfig subclasses)."""
 
 
 class ConfigError(ValueError):
@@ -74,5 +75,5 @@ class TwinConfig(Generic[C]):
             raise ConfigError(str(error)) from error
 
 
-def as_reported(config: HostConfig) -> dict[str, Any]:
+def as_reported(config: msgspec.Struct) -> dict[str, Any]:
     return msgspec.to_builtins(config)

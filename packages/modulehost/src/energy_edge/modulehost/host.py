@@ -40,8 +40,9 @@ from energy_edge.messaging.edge import (
 )
 from energy_edge.modulehost.asset import AssetModule, C, M, TelemetryHeader
 from energy_edge.modulehost.commands import Command, dispatch
-from energy_edge.modulehost.config import ConfigError, TwinConfig, as_reported
+from energy_edge.modulehost.config import TwinConfig
 from energy_edge.modulehost.metrics import ModuleMetrics
+from energy_edge.modulehost.twin_sync import ConfigFollower, report
 from energy_edge.statemachine import AssetEvent, AssetLifecycle, AssetState, Transition
 
 _log = logging.getLogger(__name__)
@@ -81,6 +82,13 @@ class ModuleHost(Generic[C, M]):
         self._read_failures = 0
         self._send_failing = False
         self._reported_state: tuple[AssetState, str | None] | None = None
+        self.config_follower = ConfigFollower(
+            self.twin,
+            client,
+            apply=asset.configure,
+            on_rejected=lambda: self.metrics.count(self.metrics.config_rejections),
+            name=asset.asset_id,
+        )
         asset.bind(self.lifecycle, self.twin.current, monotonic)
         self.lifecycle.add_listener(self._on_transition)
         self.metrics.set_state(self.lifecycle.state)
@@ -89,7 +97,7 @@ class ModuleHost(Generic[C, M]):
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Configure, serve methods, start if configured to, then tick and follow twin patches."""
-        await self._load_configuration()
+        await self.config_follower.load()
         self._commands = self.asset.commands()
         self.client.serve_methods(self._handle_method)
         if self.twin.current.auto_start and self.lifecycle.can(AssetEvent.START):
@@ -99,7 +107,7 @@ class ModuleHost(Generic[C, M]):
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(self._tick_forever)
-                tasks.start_soon(self._follow_twin)
+                tasks.start_soon(self.config_follower.follow)
         finally:
             with anyio.CancelScope(shield=True):
                 await self._report_final()
@@ -225,56 +233,9 @@ class ModuleHost(Generic[C, M]):
 
     # -- configuration -------------------------------------------------------------------------------------
 
-    async def _load_configuration(self) -> None:
-        try:
-            document = await self.client.get_desired_properties()
-        except EdgeTransportError as error:
-            _log.warning("%s: twin not readable (%s); starting with defaults", self.asset.asset_id, error)
-            document = {}
-        try:
-            config, desired = self.twin.candidate(document)
-            await self.asset.configure(config)
-        except ConfigError as error:
-            self.metrics.count(self.metrics.config_rejections)
-            _log.error(
-                "%s: desired properties rejected, running with defaults: %s",
-                self.asset.asset_id,
-                error.reason,
-            )
-            await self.asset.configure(self.twin.current)
-            await self._report({"config": as_reported(self.twin.current), "config_error": error.reason})
-            return
-        self.twin.commit(config, desired, document.get("$version"))
-        await self._report_config()
-
-    async def _follow_twin(self) -> None:
-        async for patch in self.client.desired_patches():
-            await self.apply_patch(patch)
-
     async def apply_patch(self, patch: Mapping[str, Any]) -> bool:
         """Apply a desired-properties patch atomically; returns whether it took effect."""
-        try:
-            config, desired = self.twin.candidate_from_patch(patch)
-            await self.asset.configure(config)
-        except ConfigError as error:
-            self.metrics.count(self.metrics.config_rejections)
-            _log.warning("%s: desired-properties patch rejected: %s", self.asset.asset_id, error.reason)
-            await self._report(
-                {"config_error": error.reason, "config_rejected_version": patch.get("$version")}
-            )
-            return False
-        self.twin.commit(config, desired, patch.get("$version"))
-        await self._report_config()
-        return True
-
-    async def _report_config(self) -> None:
-        await self._report(
-            {
-                "config": as_reported(self.twin.current),
-                "config_error": None,
-                "config_version": self.twin.version,
-            }
-        )
+        return await self.config_follower.apply_patch(patch)
 
     # -- reported properties, metrics, tracing -------------------------------------------------------------
 
@@ -319,7 +280,4 @@ class ModuleHost(Generic[C, M]):
         await self._report({"module_stopped_at": self._clock().isoformat()})
 
     async def _report(self, patch: Mapping[str, Any]) -> None:
-        try:
-            await self.client.patch_reported_properties(patch)
-        except EdgeTransportError as error:
-            _log.warning("%s: reported properties not updated: %s", self.asset.asset_id, error)
+        await report(self.client, patch)

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 _RATIOS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+_PER_ITEM_KEY = pytest.StashKey[list[dict[str, Any]]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -55,11 +56,39 @@ def baseline_ratios(benchmarks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ratios
 
 
+def per_item_costs(benchmarks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Cost per item for benchmarks that process a known number of items (``extra_info["items"]``): how a
+    scaling series (10, 100, 1 000 ... assets) shows that the cost grows linearly."""
+    costs = []
+    for bench in benchmarks:
+        items = bench.get("extra_info", {}).get("items")
+        if isinstance(items, int) and items > 0:
+            costs.append(
+                {
+                    "name": bench["name"],
+                    "group": bench["group"],
+                    "items": items,
+                    "min_per_item_s": bench["stats"]["min"] / items,
+                    "median_per_item_s": bench["stats"]["median"] / items,
+                }
+            )
+    return costs
+
+
 def pytest_benchmark_update_json(config: pytest.Config, benchmarks: Any, output_json: dict[str, Any]) -> None:
     output_json["ratios"] = config.stash[_RATIOS_KEY] = baseline_ratios(output_json["benchmarks"])
+    output_json["per_item"] = config.stash[_PER_ITEM_KEY] = per_item_costs(output_json["benchmarks"])
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    per_item = config.stash.get(_PER_ITEM_KEY, [])
+    if per_item:
+        terminalreporter.section("cost per item")
+        for cost in per_item:
+            terminalreporter.write_line(
+                f"{cost['name']:<60} {cost['min_per_item_s'] * 1e6:9.2f} µs/item on min "
+                f"({cost['median_per_item_s'] * 1e6:.2f} on median, {cost['items']} items)"
+            )
     ratios = config.stash.get(_RATIOS_KEY, [])
     if not ratios:
         return

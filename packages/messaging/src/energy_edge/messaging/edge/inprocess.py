@@ -68,7 +68,7 @@ class InProcessHub:
         self.device_id = device_id
         self.upstream = CloudUpstream(clock=clock, capacity=upstream_capacity)
         self.dropped: Counter[tuple[str, str]] = Counter()
-        """Messages lost because a module input queue was full, by (module id, input)."""
+        """Messages lost to a full module input (the oldest go first), by (module id, input)."""
         self.unrouted: Counter[tuple[str, str]] = Counter()
         """Messages no route matched, by (module id, output); edgeHub drops them too."""
         self._routes: tuple[Route, ...] = tuple(sorted(manifest.routes, key=lambda route: route.priority))
@@ -168,14 +168,18 @@ class InProcessHub:
             self.unrouted[(module_id, output)] += 1
 
     def _deliver_to_input(self, sink: ModuleInputSink, message: EdgeMessage) -> None:
-        send, _ = self.input_queue(sink.module_id, sink.input_name)
+        send, receive = self.input_queue(sink.module_id, sink.input_name)
+        delivered = _with_input(message, sink.input_name)
         try:
-            send.send_nowait(_with_input(message, sink.input_name))
+            send.send_nowait(delivered)
         except anyio.WouldBlock:
+            # A full input drops its oldest message: for telemetry the newest reading is the one that matters.
             key = (sink.module_id, sink.input_name)
             if not self.dropped[key]:
-                _log.warning("input %s/%s is full; dropping messages (counted)", *key)
+                _log.warning("input %s/%s is full; dropping the oldest messages (counted)", *key)
             self.dropped[key] += 1
+            receive.receive_nowait()
+            send.send_nowait(delivered)
 
     # -- direct methods ------------------------------------------------------------------------------------
 

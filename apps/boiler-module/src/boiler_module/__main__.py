@@ -1,0 +1,3 @@
+from boiler_module.main import main
+
+main()

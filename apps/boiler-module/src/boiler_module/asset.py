@@ -1,0 +1,140 @@
+"""The boiler as an asset module: ``start``, ``stop``, ``set_temperature {target_celsius}``, ``reset``.
+
+The boiler heats on its own thermostat. Without a controller it holds ``default_target_celsius``; a
+controller steers it by moving the target inside the operator's band ``min_celsius``..``max_celsius``
+(up to soak up surplus PV, down to shed load) — a target outside the band is refused with 400. A target
+set from outside holds for ``setpoint_hold_s`` unless it is sent again; when it lapses the boiler goes
+back to its thermostat at ``default_target_celsius`` and keeps heating: the process still needs its hot
+water when the controller has gone silent. ``stop`` also drops the controller's target, so the next
+``start`` heats to the default.
+
+``max_power_kw`` caps the heater. A patch is checked against the boiler's nameplate before it applies (a
+band reaching the safety trip, or a limit below the heater's minimum stable power, is rejected); a narrower
+band brings a target in force into it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Final
+
+from boiler_module.config import BoilerConfig
+from boiler_module.driver import BoilerDriver, BoilerMeasurement, FaultPersistsError
+from energy_edge.messaging import (
+    SET_TEMPERATURE,
+    AssetType,
+    BoilerTelemetry,
+    CommandAccepted,
+    SetTemperature,
+)
+from energy_edge.modulehost import AssetModule, Command, TelemetryHeader, invalid, not_now
+from energy_edge.statemachine import AssetState
+
+_log = logging.getLogger(__name__)
+
+ACCEPTS_TARGET: Final = frozenset({AssetState.IDLE, AssetState.STARTING, AssetState.RUNNING})
+"""A target may be set while stopped (it applies at the next start), not while stopping or faulted."""
+
+
+class BoilerAsset(AssetModule[BoilerConfig, BoilerMeasurement]):
+    asset_type = AssetType.BOILER
+    config_type = BoilerConfig
+
+    def __init__(self, asset_id: str, driver: BoilerDriver) -> None:
+        super().__init__(asset_id)
+        self.driver = driver
+        self.setpoint_celsius: float | None = None
+        """The target a controller set, while it holds; ``None``: the thermostat runs at the default."""
+
+    def commands(self) -> Mapping[str, Command]:
+        return {
+            **self.lifecycle_commands(),
+            "set_temperature": Command(SET_TEMPERATURE, self._set_temperature, ACCEPTS_TARGET),
+        }
+
+    @property
+    def target_celsius(self) -> float:
+        """The thermostat target the module wants in force."""
+        return self.config.default_target_celsius if self.setpoint_celsius is None else self.setpoint_celsius
+
+    # -- commands ------------------------------------------------------------------------------------------
+
+    async def _set_temperature(self, request: SetTemperature) -> CommandAccepted:
+        config, target = self.config, request.target_celsius
+        if not config.min_celsius <= target <= config.max_celsius:
+            raise invalid(
+                f"target_celsius {target:g} is outside the allowed band "
+                f"{config.min_celsius:g}-{config.max_celsius:g} °C (min_celsius-max_celsius)"
+            )
+        await self.driver.set_target(target)
+        self.setpoint_celsius = target
+        self.hold_setpoint(f"thermostat at {target:g} °C")
+        return self.accepted(target_celsius=target)
+
+    # -- equipment -----------------------------------------------------------------------------------------
+
+    async def sense(self) -> BoilerMeasurement:
+        return await self.driver.read()
+
+    def telemetry(self, measurement: BoilerMeasurement, header: TelemetryHeader) -> BoilerTelemetry:
+        config = self.config
+        return BoilerTelemetry(
+            asset_id=header.asset_id,
+            state=header.state,
+            timestamp=header.timestamp,
+            fault_code=header.fault_code,
+            power_output_kw=measurement.power_kw,
+            temperature_c=measurement.temperature_c,
+            target_celsius=measurement.target_celsius,
+            # What the heater draws when the thermostat calls: what a controller can plan with, so the
+            # operator's cap applies (as the battery reports its limits within the operator's).
+            rated_power_kw=min(measurement.rated_power_kw, config.max_power_kw),
+            # The band tells a controller which targets it may send without a 400.
+            min_celsius=config.min_celsius,
+            max_celsius=config.max_celsius,
+            heating=measurement.heating,
+        )
+
+    async def start_equipment(self) -> None:
+        await self.driver.start()
+
+    async def stop_equipment(self) -> None:
+        """Heater off; the controller's target goes with the stop, so a later start heats to the default."""
+        await self.driver.stop()
+        self.setpoint_celsius = None
+        await self.driver.set_target(self.config.default_target_celsius)
+
+    async def reset_equipment(self) -> None:
+        try:
+            await self.driver.acknowledge_fault()
+        except FaultPersistsError as error:
+            raise not_now(f"fault persists: {error}") from error
+
+    async def configure(self, config: BoilerConfig) -> None:
+        """Check the configuration against the nameplate, then apply limit and target at once."""
+        config.check_fits(self.driver.ratings)  # raises ConfigError before anything changes
+        self.config = config
+        await self.driver.set_power_limit(config.max_power_kw)
+        if self.setpoint_celsius is not None:
+            held = min(max(self.setpoint_celsius, config.min_celsius), config.max_celsius)
+            if held != self.setpoint_celsius:
+                _log.info(
+                    "%s: target %g °C is outside the new band; holding %g °C",
+                    self.asset_id,
+                    self.setpoint_celsius,
+                    held,
+                )
+            self.setpoint_celsius = held
+        await self.driver.set_target(self.target_celsius)
+
+    async def fall_back(self) -> None:
+        """The controller's target lapsed: back to the local thermostat at the default target."""
+        _log.warning(
+            "%s: target %s lapsed; thermostat back to the default %g °C",
+            self.asset_id,
+            "unknown" if self.setpoint_celsius is None else f"{self.setpoint_celsius:g} °C",
+            self.config.default_target_celsius,
+        )
+        self.setpoint_celsius = None
+        await self.driver.set_target(self.config.default_target_celsius)

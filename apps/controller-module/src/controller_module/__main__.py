@@ -1,0 +1,3 @@
+from controller_module.main import main
+
+main()

@@ -1,0 +1,80 @@
+"""The controller's configuration (desired properties of ``controller-module``), validated as a whole.
+
+Every field has a default, so a controller with an empty twin runs self-consumption with a zero grid target.
+Cross-field rules are checked in ``__post_init__``: the set-point refresh must come well before the assets'
+set-point expiry, a grid target must lie within the grid limits, and so on. Patches are applied atomically
+with :class:`energy_edge.modulehost.TwinConfig`, exactly as on the asset modules.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import msgspec
+
+Seconds = Annotated[float, msgspec.Meta(ge=0.1, le=86_400.0)]
+Kilowatts = Annotated[float, msgspec.Meta(ge=0.0, le=1_000_000.0)]
+SignedKilowatts = Annotated[float, msgspec.Meta(ge=-1_000_000.0, le=1_000_000.0)]
+Percent = Annotated[float, msgspec.Meta(ge=0.0, le=100.0)]
+Fraction = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
+
+
+class Mode(StrEnum):
+    SELF_CONSUMPTION = "self_consumption"
+    """Hold ``grid_balance_kw`` (export) at ``grid_target_kw`` with battery, boiler, then PV curtailment."""
+    PEAK_SHAVING = "peak_shaving"
+    """Keep import under ``import_limit_kw`` with the battery (and boiler shedding); recharge below it."""
+    EXPORT_LIMIT = "export_limit"
+    """Keep feed-in under ``export_limit_kw`` by curtailing PV; the battery is not used."""
+
+
+class ControllerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    mode: Mode = Mode.SELF_CONSUMPTION
+    grid_target_kw: SignedKilowatts = 0.0
+    """Target export at the grid connection in self-consumption (DESIGN's ``grid_balance_kw``: > 0 export)."""
+    import_limit_kw: Kilowatts = 250.0
+    """Hard ceiling on import in every mode (connection or tariff peak); also the peak-shaving level."""
+    export_limit_kw: Kilowatts = 100.0
+    """Hard ceiling on feed-in in every mode (the grid operator's export limit)."""
+    battery_reserve_percent: Percent = 20.0
+    """Balancing never discharges below this SoC; only holding the import limit may use the reserve."""
+    control_interval_s: Seconds = 5.0
+    rollup_interval_s: Seconds = 60.0
+    stale_after_s: Seconds = 15.0
+    """An asset without telemetry for this long is unknown: its values are not used, no command is sent."""
+    deadband_kw: Kilowatts = 1.0
+    """Set-point changes smaller than this are not sent (no command churn on measurement noise)."""
+    idle_band_kw: Kilowatts = 1.0
+    """A battery set-point smaller than this is zero (no charge/discharge flicker around balance)."""
+    battery_ramp_kw_per_s: Kilowatts = 10.0
+    """How fast a battery set-point may move between cycles (unless a grid limit requires more)."""
+    battery_idle_stop_s: Seconds = 300.0
+    """A battery held at 0 kW for this long is stopped (contactor opened) rather than held connected."""
+    peak_recharge_margin_kw: Kilowatts = 5.0
+    """Peak shaving recharges only with headroom this far below the import limit."""
+    boiler_on_fraction: Fraction = 0.5
+    """Surplus the battery cannot take, as a share of the boiler's rating, that switches the boiler on."""
+    boiler_off_fraction: Fraction = 0.2
+    """Below this share the boiler stops absorbing surplus (hysteresis with ``boiler_on_fraction``)."""
+    boiler_min_dwell_s: Seconds = 300.0
+    """Shortest time between boiler mode changes (contactor wear, thermal comfort)."""
+    setpoint_refresh_s: Seconds = 30.0
+    """Set-points are re-sent at least this often, before the assets' set-point expiry (default 60 s)."""
+    command_timeout_s: Seconds = 5.0
+    command_retries: Annotated[int, msgspec.Meta(ge=0, le=5)] = 2
+    restart_idle_assets: bool = True
+    """Start PV inverters and boilers found IDLE (not FAULT): producing and heating are their normal job."""
+
+    def __post_init__(self) -> None:
+        if self.boiler_off_fraction > self.boiler_on_fraction:
+            raise ValueError("boiler_off_fraction must not exceed boiler_on_fraction")
+        if not -self.export_limit_kw <= -self.grid_target_kw <= self.import_limit_kw:
+            raise ValueError(
+                f"grid_target_kw {self.grid_target_kw:g} must lie within the grid limits "
+                f"(export {self.export_limit_kw:g}, import {self.import_limit_kw:g})"
+            )
+        if self.command_timeout_s * (self.command_retries + 1) >= self.setpoint_refresh_s:
+            raise ValueError(
+                "command_timeout_s x (command_retries + 1) must be shorter than setpoint_refresh_s"
+            )

@@ -1,0 +1,80 @@
+"""What the strategy decides: set-points per asset, each with its reason, and the memory it carries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class BoilerMode(StrEnum):
+    NORMAL = "normal"
+    """Not commanded: the boiler runs its own thermostat at its default target."""
+    ABSORB = "absorb"
+    """Target raised to the top of its band: heat with surplus the battery cannot take."""
+    SHED = "shed"
+    """Target lowered to the bottom of its band: stop heating while the site is short."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatterySetpoint:
+    asset_id: str
+    module_id: str
+    power_kw: float
+    """Site convention: > 0 discharge, < 0 charge, 0 hold."""
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PvSetpoint:
+    asset_id: str
+    module_id: str
+    limit_kw: float
+    reason: str
+    curtailed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BoilerSetpoint:
+    asset_id: str
+    module_id: str
+    mode: BoilerMode
+    target_celsius: float | None
+    """``None`` in NORMAL mode: nothing is sent and the boiler's own set-point expiry restores its default."""
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyMemory:
+    """What one cycle hands to the next: set-points in force and boiler modes with when they began."""
+
+    at_s: float | None = None
+    battery_kw: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    pv_limit_kw: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    boiler_modes: Mapping[str, tuple[BoilerMode, float]] = field(default_factory=lambda: MappingProxyType({}))
+
+
+class Flag(StrEnum):
+    METER_UNAVAILABLE = "meter_unavailable"
+    IMPORT_LIMIT = "import_limit"
+    """Even with every flexibility used, import is expected above ``import_limit_kw``."""
+    EXPORT_LIMIT = "export_limit"
+    """Even with every flexibility used, feed-in is expected above ``export_limit_kw``."""
+    USING_RESERVE = "using_reserve"
+    """The battery discharges below its reserve to hold the import limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    at: datetime
+    batteries: tuple[BatterySetpoint, ...]
+    pv: tuple[PvSetpoint, ...]
+    boilers: tuple[BoilerSetpoint, ...]
+    summary: str
+    """One line for the log and the control cycle's span."""
+    expected_grid_kw: float | None
+    """Import expected at the connection once the set-points take effect; ``None`` without a meter."""
+    flags: frozenset[Flag]
+    memory: StrategyMemory

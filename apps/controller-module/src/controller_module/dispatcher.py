@@ -1,0 +1,206 @@
+"""Turns decisions into direct-method calls, and only the calls that are needed.
+
+- A set-point is sent when it differs from the last one the asset accepted, and re-sent every
+  ``setpoint_refresh_s`` — well inside the assets' set-point expiry — so a living controller never lets an
+  asset fall back, and a dead one always does.
+- One command per asset at a time: while a call is in flight, the asset is skipped (the next cycle
+  reconciles). Calls time out after ``command_timeout_s`` and are retried ``command_retries`` times with
+  exponential backoff when the failure may be transient (5xx, 504, 404 of a module that is restarting);
+  refusals (400, 409) are not retried.
+- Nothing is sent to an asset in FAULT or with stale telemetry (the strategy gives them no set-point; the
+  dispatcher checks again against the snapshot).
+- Batteries: discharge/charge via ``start_discharging``/``start_charging``; a zero set-point holds the
+  battery connected at 0 kW (``start_charging`` 0) and, after ``battery_idle_stop_s`` at zero, stops it.
+  PV: ``set_output``; ``start`` first when it is IDLE. Boilers: ``set_temperature`` while absorbing or
+  shedding, ``start`` when IDLE; in NORMAL nothing is sent and the boiler's own expiry restores its default.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import anyio
+from anyio.abc import TaskGroup
+
+from controller_module.config import ControllerConfig
+from controller_module.decision import BoilerMode, Decision
+from controller_module.metrics import ControllerMetrics
+from controller_module.snapshot import SiteSnapshot
+from energy_edge.messaging.edge import EdgeClient, EdgeTransportError, MethodResponse
+from energy_edge.statemachine import AssetState
+
+_log = logging.getLogger(__name__)
+
+RETRYABLE: Final = frozenset({404, 500, 502, 503, 504})
+BACKOFF_S: Final = 0.5
+RUNNING_OR_STARTING: Final = frozenset({AssetState.RUNNING, AssetState.STARTING})
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    asset_id: str
+    module_id: str
+    method: str
+    payload: dict[str, float] | None
+    reason: str
+
+    @property
+    def refreshable(self) -> bool:
+        """Set-points expire on the asset and must be re-sent; ``start``/``stop`` must not be."""
+        return self.method not in ("start", "stop")
+
+    def same_as(self, other: Command) -> bool:
+        return self.method == other.method and _rounded(self.payload) == _rounded(other.payload)
+
+
+def _rounded(payload: dict[str, float] | None) -> dict[str, float] | None:
+    return None if payload is None else {key: round(value, 2) for key, value in payload.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class CommandOutcome:
+    command: Command
+    status: int
+    error: str | None
+    at_s: float
+
+
+@dataclass(eq=False)
+class Dispatcher:
+    client: EdgeClient
+    metrics: ControllerMetrics
+    monotonic: Callable[[], float] = anyio.current_time
+    accepted: dict[str, tuple[Command, float]] = field(default_factory=dict)
+    """Per asset, the last command it accepted and when."""
+    failures: dict[str, CommandOutcome] = field(default_factory=dict)
+    """Per asset, the last failed command (cleared by the next success)."""
+    in_flight: set[str] = field(default_factory=set)
+    _zero_since: dict[str, float] = field(default_factory=dict)
+
+    def plan(self, decision: Decision, snapshot: SiteSnapshot, config: ControllerConfig) -> list[Command]:
+        """The commands to send now for ``decision`` (pure apart from reading what was accepted before)."""
+        now = snapshot.monotonic_s
+        states = {v.asset_id: v.state for v in (*snapshot.batteries, *snapshot.pv, *snapshot.boilers)}
+        wanted: list[Command] = []
+        for battery in decision.batteries:
+            state = states.get(battery.asset_id)
+            command = self._battery_command(
+                battery.asset_id, battery.module_id, battery.power_kw, battery.reason, state, now, config
+            )
+            if command is not None:
+                wanted.append(command)
+        for pv in decision.pv:
+            if states.get(pv.asset_id) is AssetState.IDLE:
+                if config.restart_idle_assets:
+                    wanted.append(
+                        Command(pv.asset_id, pv.module_id, "start", None, "PV inverter idle: start it")
+                    )
+                continue
+            wanted.append(
+                Command(
+                    pv.asset_id, pv.module_id, "set_output", {"target_kw": round(pv.limit_kw, 3)}, pv.reason
+                )
+            )
+        for boiler in decision.boilers:
+            if states.get(boiler.asset_id) is AssetState.IDLE:
+                if config.restart_idle_assets:
+                    wanted.append(
+                        Command(boiler.asset_id, boiler.module_id, "start", None, "boiler idle: start it")
+                    )
+                continue
+            if boiler.mode is not BoilerMode.NORMAL and boiler.target_celsius is not None:
+                payload = {"target_celsius": boiler.target_celsius}
+                wanted.append(
+                    Command(boiler.asset_id, boiler.module_id, "set_temperature", payload, boiler.reason)
+                )
+        return [
+            command
+            for command in wanted
+            if states.get(command.asset_id) not in (None, AssetState.FAULT, AssetState.STOPPING)
+            and self._due(command, now, config)
+        ]
+
+    def _battery_command(
+        self,
+        asset_id: str,
+        module_id: str,
+        power_kw: float,
+        reason: str,
+        state: AssetState | None,
+        now: float,
+        config: ControllerConfig,
+    ) -> Command | None:
+        if power_kw > 0:
+            self._zero_since.pop(asset_id, None)
+            return Command(asset_id, module_id, "start_discharging", {"power_kw": round(power_kw, 3)}, reason)
+        if power_kw < 0:
+            self._zero_since.pop(asset_id, None)
+            return Command(asset_id, module_id, "start_charging", {"power_kw": round(-power_kw, 3)}, reason)
+        if state not in RUNNING_OR_STARTING:
+            self._zero_since.pop(asset_id, None)
+            return None
+        since = self._zero_since.setdefault(asset_id, now)
+        if state is AssetState.RUNNING and now - since >= config.battery_idle_stop_s:
+            return Command(
+                asset_id, module_id, "stop", None, f"{reason}; at 0 kW for {now - since:.0f} s: stop"
+            )
+        return Command(asset_id, module_id, "start_charging", {"power_kw": 0.0}, f"{reason}; hold at 0 kW")
+
+    def _due(self, command: Command, now: float, config: ControllerConfig) -> bool:
+        previous = self.accepted.get(command.asset_id)
+        if previous is None or not previous[0].same_as(command):
+            return True
+        return command.refreshable and now - previous[1] >= config.setpoint_refresh_s
+
+    def dispatch(self, commands: list[Command], tasks: TaskGroup, config: ControllerConfig) -> int:
+        """Start a call per command whose asset has none in flight; returns how many were started."""
+        started = 0
+        for command in commands:
+            if command.asset_id in self.in_flight:
+                continue
+            self.in_flight.add(command.asset_id)
+            tasks.start_soon(self._call, command, config)
+            started += 1
+        return started
+
+    async def _call(self, command: Command, config: ControllerConfig) -> None:
+        try:
+            response = await self._with_retries(command, config)
+        finally:
+            self.in_flight.discard(command.asset_id)
+        now = self.monotonic()
+        error = None if response.status == 200 else _error_text(response)
+        self.metrics.command(command.method, response.status)
+        if error is None:
+            self.accepted[command.asset_id] = (command, now)
+            self.failures.pop(command.asset_id, None)
+            _log.info(
+                "%s %s %s: ok (%s)", command.asset_id, command.method, command.payload or "", command.reason
+            )
+        else:
+            self.failures[command.asset_id] = CommandOutcome(command, response.status, error, now)
+            _log.warning("%s %s failed: %d %s", command.asset_id, command.method, response.status, error)
+
+    async def _with_retries(self, command: Command, config: ControllerConfig) -> MethodResponse:
+        attempt = 0
+        while True:
+            try:
+                response = await self.client.invoke_method(
+                    command.module_id, command.method, command.payload, timeout_s=config.command_timeout_s
+                )
+            except EdgeTransportError as error:
+                response = MethodResponse(503, {"status": "error", "error": str(error)})
+            if response.status not in RETRYABLE or attempt >= config.command_retries:
+                return response
+            await anyio.sleep(BACKOFF_S * 2**attempt)
+            attempt += 1
+
+
+def _error_text(response: MethodResponse) -> str:
+    payload: Any = response.payload
+    if isinstance(payload, dict) and isinstance(payload.get("error"), str):  # pyright: ignore[reportUnknownMemberType]
+        return str(payload["error"])  # pyright: ignore[reportUnknownArgumentType]
+    return f"status {response.status}"

@@ -1,0 +1,89 @@
+"""Prometheus metrics of the controller, on a registry of its own, served on ``/metrics``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Final
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+from energy_edge.messaging import Alert
+
+PREFIX: Final = "energy_edge_controller"
+CYCLE_BUCKETS: Final = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+
+
+class ControllerMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        r = self.registry
+        self.telemetry = Counter(
+            f"{PREFIX}_telemetry_messages_total", "Telemetry accepted", ("asset_type",), registry=r
+        )
+        self.rejected = Counter(
+            f"{PREFIX}_telemetry_rejected_total", "Telemetry dropped, by reason", ("reason",), registry=r
+        )
+        self.cycle_seconds = Histogram(
+            f"{PREFIX}_cycle_duration_seconds",
+            "Control cycle: snapshot to commands",
+            buckets=CYCLE_BUCKETS,
+            registry=r,
+        )
+        self.commands = Counter(
+            f"{PREFIX}_commands_total",
+            "Direct methods sent, by method and status",
+            ("method", "status"),
+            registry=r,
+        )
+        self.grid_balance = Gauge(
+            f"{PREFIX}_grid_balance_watts",
+            "Export at the grid connection (> 0 surplus); NaN when unknown",
+            registry=r,
+        )
+        self.expected_grid = Gauge(
+            f"{PREFIX}_expected_grid_import_watts",
+            "Import expected once the set-points act; NaN without a meter",
+            registry=r,
+        )
+        self.alerts = Gauge(f"{PREFIX}_alerts_active", "Active alerts", ("code", "severity"), registry=r)
+        self.rollups = Counter(f"{PREFIX}_rollups_total", "Roll-ups sent upstream", registry=r)
+        self.assets = Gauge(
+            f"{PREFIX}_assets", "Assets known, by state (stale counted as STALE)", ("state",), registry=r
+        )
+        self._alert_labels: set[tuple[str, str]] = set()
+        self._server: WSGIServer | None = None
+
+    def command(self, method: str, status: int) -> None:
+        self.commands.labels(method=method, status=str(status)).inc()
+
+    def set_grid(self, balance_kw: float | None, expected_import_kw: float | None) -> None:
+        self.grid_balance.set(math.nan if balance_kw is None else balance_kw * 1000.0)
+        self.expected_grid.set(math.nan if expected_import_kw is None else expected_import_kw * 1000.0)
+
+    def set_alerts(self, alerts: Iterable[Alert]) -> None:
+        counts: dict[tuple[str, str], int] = {}
+        for alert in alerts:
+            key = (alert.code, alert.severity.value)
+            counts[key] = counts.get(key, 0) + 1
+        for key in self._alert_labels - counts.keys():
+            self.alerts.labels(*key).set(0)
+        for key, count in counts.items():
+            self.alerts.labels(*key).set(count)
+        self._alert_labels |= counts.keys()
+
+    def set_asset_states(self, counts: dict[str, int]) -> None:
+        for state, count in counts.items():
+            self.assets.labels(state=state).set(count)
+
+    def serve(self, port: int, address: str = "0.0.0.0") -> int:  # noqa: S104 - the telemetry module scrapes it
+        self.close()
+        self._server, _thread = start_http_server(port, addr=address, registry=self.registry)
+        return int(self._server.server_port)
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None

@@ -1,0 +1,158 @@
+"""The controller module: four loops over one EdgeClient.
+
+- **ingest**: every message of input ``telemetry`` into the registry;
+- **control**: every ``control_interval_s``, one OpenTelemetry span ("control cycle") around
+  snapshot -> strategy -> dispatcher; its commands' CLIENT spans are its children, and each asset's SERVER
+  span is theirs, so one trace runs from the decision to the asset's handler;
+- **roll-up**: every ``rollup_interval_s``, the site roll-up on output ``cloud`` (routed to ``$upstream``);
+- **twin**: configuration from desired properties, applied atomically and reported, as on the asset modules.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Final
+
+import anyio
+import anyio.abc
+from opentelemetry import trace
+from opentelemetry.trace import TracerProvider
+
+from controller_module.aggregator import Aggregator
+from controller_module.alerts import AlertBook
+from controller_module.config import ControllerConfig
+from controller_module.decision import Decision, StrategyMemory
+from controller_module.dispatcher import Dispatcher
+from controller_module.metrics import ControllerMetrics
+from controller_module.registry import AssetRegistry
+from controller_module.strategy import decide
+from energy_edge.messaging import ROLLUP, Alert
+from energy_edge.messaging.edge import EdgeClient, EdgeMessage, EdgeTransportError
+from energy_edge.modulehost import TwinConfig
+from energy_edge.modulehost.twin_sync import ConfigFollower
+
+_log = logging.getLogger(__name__)
+
+TELEMETRY_INPUT: Final = "telemetry"
+CLOUD_OUTPUT: Final = "cloud"
+
+
+class ControllerService:
+    def __init__(
+        self,
+        client: EdgeClient,
+        *,
+        clock: Callable[[], datetime],
+        monotonic: Callable[[], float] = anyio.current_time,
+        metrics: ControllerMetrics | None = None,
+        tracer_provider: TracerProvider | None = None,
+    ) -> None:
+        self.client = client
+        self.metrics = metrics if metrics is not None else ControllerMetrics()
+        self.twin: TwinConfig[ControllerConfig] = TwinConfig(ControllerConfig)
+        self.config_follower = ConfigFollower(self.twin, client, apply=self._apply, name="controller")
+        self.registry = AssetRegistry(self.twin.current.stale_after_s)
+        self.aggregator = Aggregator(self.registry, self.metrics, monotonic)
+        self.dispatcher = Dispatcher(client, self.metrics, monotonic)
+        self.alerts = AlertBook()
+        self.memory = StrategyMemory()
+        self.last_decision: Decision | None = None
+        self.last_alerts: list[Alert] = []
+        self._clock = clock
+        self._monotonic = monotonic
+        self._tracer = trace.get_tracer("controller_module", tracer_provider=tracer_provider)
+
+    @property
+    def config(self) -> ControllerConfig:
+        return self.twin.current
+
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        await self.config_follower.load()
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(self._ingest_forever)
+            tasks.start_soon(self._control_forever, tasks)
+            tasks.start_soon(self._rollup_forever)
+            tasks.start_soon(self.config_follower.follow)
+            task_status.started()
+
+    # -- loops -------------------------------------------------------------------------------------------
+
+    async def _ingest_forever(self) -> None:
+        async for message in self.client.messages(TELEMETRY_INPUT):
+            self.aggregator.ingest(message)
+
+    async def _control_forever(self, tasks: anyio.abc.TaskGroup) -> None:
+        # The first cycle waits one interval, so every asset has had a chance to report.
+        while True:
+            await anyio.sleep(self.config.control_interval_s)
+            self.control_cycle(tasks)
+
+    def control_cycle(self, tasks: anyio.abc.TaskGroup) -> Decision:
+        """Snapshot -> strategy -> dispatcher, inside the cycle's span."""
+        started = time.perf_counter()
+        config = self.config
+        with self._tracer.start_as_current_span("control cycle") as span:
+            snapshot = self.registry.snapshot(self._clock(), self._monotonic())
+            decision = decide(snapshot, config, self.memory)
+            self.memory = decision.memory
+            self.last_decision = decision
+            commands = self.dispatcher.plan(decision, snapshot, config)
+            sent = self.dispatcher.dispatch(commands, tasks, config)
+            span.set_attribute("controller.mode", config.mode.value)
+            span.set_attribute("controller.decision", decision.summary)
+            span.set_attribute("controller.flags", sorted(flag.value for flag in decision.flags))
+            span.set_attribute("controller.commands", sent)
+            if decision.expected_grid_kw is not None:
+                span.set_attribute("controller.expected_grid_kw", decision.expected_grid_kw)
+        self.metrics.cycle_seconds.observe(time.perf_counter() - started)
+        grid = snapshot.grid_power_kw
+        self.metrics.set_grid(None if grid is None else -grid, decision.expected_grid_kw)
+        _log.debug("%s", decision.summary)
+        return decision
+
+    async def _rollup_forever(self) -> None:
+        while True:
+            await anyio.sleep(self.config.rollup_interval_s)
+            await self.send_rollup()
+
+    async def send_rollup(self) -> None:
+        snapshot = self.registry.snapshot(self._clock(), self._monotonic())
+        alerts = self.alerts.current(self.registry, snapshot, self.dispatcher.failures, self.config)
+        self.last_alerts = alerts
+        self.metrics.set_alerts(alerts)
+        states = Counter(
+            "STALE" if r.asset_id in snapshot.stale else r.telemetry.state.value for r in self.registry
+        )
+        self.metrics.set_asset_states(dict(states))
+        for alert in alerts:
+            # One log record per active alert per roll-up: what the cloud's alert rules query.
+            _log.warning(
+                "alert %s (%s): %s",
+                alert.code,
+                alert.severity.value,
+                alert.message,
+                extra={
+                    "alert.code": alert.code,
+                    "alert.severity": alert.severity.value,
+                    "asset.id": alert.asset_id,
+                },
+            )
+        rollup = self.aggregator.rollup(self.client.device_id, snapshot.at, snapshot, alerts)
+        try:
+            await self.client.send_message(CLOUD_OUTPUT, EdgeMessage(body=ROLLUP.encode(rollup)))
+        except EdgeTransportError as error:
+            _log.warning("roll-up not sent: %s", error)
+            return
+        self.metrics.rollups.inc()
+
+    # -- configuration -----------------------------------------------------------------------------------
+
+    async def apply_patch(self, patch: Mapping[str, Any]) -> bool:
+        return await self.config_follower.apply_patch(patch)
+
+    async def _apply(self, config: ControllerConfig) -> None:
+        self.registry.stale_after_s = config.stale_after_s

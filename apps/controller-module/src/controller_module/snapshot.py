@@ -1,0 +1,79 @@
+"""A frozen, time-stamped picture of the site: what the strategy decides on.
+
+Built from the registry once per control cycle (OpenEMS's "process image"): the strategy never sees data
+change under it. Stale assets are absent from the views and listed in ``stale`` — unknown, never zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from energy_edge.statemachine import AssetState
+
+
+@dataclass(frozen=True, slots=True)
+class PvView:
+    asset_id: str
+    module_id: str
+    state: AssetState
+    power_kw: float
+    available_kw: float
+    """Uncurtailed potential (the inverter's MPP estimate; its output when it does not report one)."""
+    limit_kw: float | None
+    max_output_kw: float | None
+    """The highest ``set_output`` the inverter accepts; ``None`` when it does not report it."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatteryView:
+    asset_id: str
+    module_id: str
+    state: AssetState
+    power_kw: float
+    """Site convention: > 0 discharging."""
+    soc_percent: float
+    capacity_kwh: float | None
+    max_charge_kw: float
+    max_discharge_kw: float
+
+
+@dataclass(frozen=True, slots=True)
+class BoilerView:
+    asset_id: str
+    module_id: str
+    state: AssetState
+    draw_kw: float
+    """Heater power drawn from the bus (>= 0)."""
+    temperature_c: float
+    target_celsius: float
+    rated_power_kw: float | None
+    min_celsius: float | None
+    max_celsius: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class MeterView:
+    asset_id: str
+    state: AssetState
+    grid_power_kw: float
+    """> 0 import."""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSnapshot:
+    at: datetime
+    monotonic_s: float
+    pv: tuple[PvView, ...]
+    batteries: tuple[BatteryView, ...]
+    boilers: tuple[BoilerView, ...]
+    meter: MeterView | None
+    stale: frozenset[str]
+    """Assets whose telemetry is too old to use."""
+
+    @property
+    def grid_power_kw(self) -> float | None:
+        """Import at the connection point, when a working meter measured it."""
+        if self.meter is None or self.meter.state is AssetState.FAULT:
+            return None
+        return self.meter.grid_power_kw

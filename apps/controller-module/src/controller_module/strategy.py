@@ -1,0 +1,445 @@
+"""The control strategy: a pure function from a site snapshot (and configuration) to set-points.
+
+Constraints are applied in priority order, as OpenEMS's scheduler does:
+
+1. **Equipment safety and faults.** Assets in FAULT, STOPPING or with stale telemetry get no set-point. Every
+   battery set-point stays within what the battery reports it can do now (``max_charge_kw`` /
+   ``max_discharge_kw``, already inside the operator's limits and SoC window); boiler targets stay inside
+   the band the boiler reports; PV limits between 0 and its maximum. Without a working grid meter the site
+   cannot be balanced: batteries hold 0 kW, boilers run their own thermostats, and PV is limited to the
+   export limit (the worst case, a site with no load, then still respects it).
+2. **Grid limits** (every mode): import above ``import_limit_kw`` is met with battery discharge — into the
+   reserve if necessary — and boiler shedding; feed-in above ``export_limit_kw`` with battery charging,
+   boiler heating and, last, PV curtailment.
+3. **Battery reserve.** Balancing never discharges a battery at or below ``battery_reserve_percent``.
+4. **Balancing**, by mode (see :class:`~controller_module.config.Mode`).
+
+The site's flexible assets are first taken out of the measured grid power to get the *neutral import*
+``N = grid + battery output - boiler draw - recoverable curtailment`` (import with batteries at 0, boilers
+off, PV uncurtailed); every decision is then made against ``N``, so it does not chase its own previous
+set-points. Stability: battery set-points within ``idle_band_kw`` of zero are zero, changes below
+``deadband_kw`` are not made, and set-points ramp by at most ``battery_ramp_kw_per_s`` (unless a grid limit
+needs more); boiler modes switch with hysteresis and a minimum dwell time. Every set-point carries a reason.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+from controller_module.config import ControllerConfig, Mode
+from controller_module.decision import (
+    BatterySetpoint,
+    BoilerMode,
+    BoilerSetpoint,
+    Decision,
+    Flag,
+    PvSetpoint,
+    StrategyMemory,
+)
+from controller_module.snapshot import BatteryView, BoilerView, PvView, SiteSnapshot
+from energy_edge.statemachine import AssetState
+
+COMMANDABLE: Final = frozenset({AssetState.IDLE, AssetState.STARTING, AssetState.RUNNING})
+BOILER_ROOM_C: Final = 1.0
+"""A boiler within this of the top of its band has no room left to absorb surplus."""
+TOLERANCE_KW: Final = 0.5
+"""Expected grid power within this of a limit does not count as a violation (measurement noise)."""
+
+
+def decide(snapshot: SiteSnapshot, config: ControllerConfig, memory: StrategyMemory) -> Decision:
+    """Set-points for every commandable asset, with reasons, and the memory for the next cycle."""
+    batteries = tuple(b for b in snapshot.batteries if b.state in COMMANDABLE)
+    pvs = tuple(p for p in snapshot.pv if p.state in COMMANDABLE)
+    boilers = tuple(b for b in snapshot.boilers if b.state in COMMANDABLE and _banded(b))
+    grid = snapshot.grid_power_kw
+    if grid is None:
+        return _without_meter(snapshot, config, memory, batteries, pvs)
+    now = snapshot.monotonic_s
+    dt = config.control_interval_s if memory.at_s is None else max(now - memory.at_s, 0.0)
+
+    # Import with every flexible asset neutral: batteries at 0, boilers off, PV uncurtailed.
+    neutral = (
+        grid
+        + sum(b.power_kw for b in snapshot.batteries)
+        - sum(b.draw_kw for b in snapshot.boilers)
+        - sum(p.available_kw - p.power_kw for p in pvs)
+    )
+    charge_room = sum(b.max_charge_kw for b in batteries)
+    discharge_room = sum(_above_reserve(b, config) for b in batteries)
+    discharge_room_limit = sum(b.max_discharge_kw for b in batteries)
+
+    plan = _Plan(config=config, neutral_kw=neutral)
+    boiler_points = _boilers(plan, boilers, memory, now, charge_room, discharge_room_limit, discharge_room)
+    battery_plan = _battery_total(plan, charge_room, discharge_room, discharge_room_limit)
+    battery_points = _distribute(plan, batteries, battery_plan, memory, dt)
+    after_batteries = neutral + plan.boiler_draw_kw - sum(p.power_kw for p in battery_points)
+    pv_points, curtail_kw = _curtail(plan, pvs, after_batteries, memory)
+    expected = after_batteries + curtail_kw
+
+    flags: set[Flag] = set()
+    if expected > config.import_limit_kw + TOLERANCE_KW:
+        flags.add(Flag.IMPORT_LIMIT)
+    if expected < -config.export_limit_kw - TOLERANCE_KW:
+        flags.add(Flag.EXPORT_LIMIT)
+    if any(
+        p.power_kw > _above_reserve(b, config) + 1e-9 for b, p in zip(batteries, battery_points, strict=True)
+    ):
+        flags.add(Flag.USING_RESERVE)
+    battery_total = sum(p.power_kw for p in battery_points)
+    summary = (
+        f"{config.mode}: grid {grid:+.1f} kW, neutral {neutral:+.1f} kW -> battery {battery_total:+.1f} kW, "
+        f"boiler draw {plan.boiler_draw_kw:.1f} kW, curtail {curtail_kw:.1f} kW, "
+        f"expected grid {expected:+.1f} kW"
+    )
+    return Decision(
+        at=snapshot.at,
+        batteries=battery_points,
+        pv=pv_points,
+        boilers=boiler_points,
+        summary=summary,
+        expected_grid_kw=expected,
+        flags=frozenset(flags),
+        memory=StrategyMemory(
+            at_s=now,
+            battery_kw=MappingProxyType({p.asset_id: p.power_kw for p in battery_points}),
+            pv_limit_kw=MappingProxyType({p.asset_id: p.limit_kw for p in pv_points}),
+            boiler_modes=MappingProxyType(
+                {p.asset_id: (p.mode, _since(memory, p.asset_id, p.mode, now)) for p in boiler_points}
+            ),
+        ),
+    )
+
+
+@dataclass(eq=False, slots=True)
+class _Plan:
+    """Working values of one decision."""
+
+    config: ControllerConfig
+    neutral_kw: float
+    boiler_draw_kw: float = 0.0
+    """Boiler draw expected once the boiler set-points take effect."""
+
+    @property
+    def target_import_kw(self) -> float | None:
+        """The import to hold in self-consumption (``-grid_target_kw``); no fixed target otherwise."""
+        return -self.config.grid_target_kw if self.config.mode is Mode.SELF_CONSUMPTION else None
+
+
+# -- boilers ----------------------------------------------------------------------------------------------
+
+
+def _banded(boiler: BoilerView) -> bool:
+    """A boiler can be steered only when it reports the band its set-point must stay in and its rating."""
+    return (
+        boiler.min_celsius is not None
+        and boiler.max_celsius is not None
+        and boiler.rated_power_kw is not None
+    )
+
+
+def _boilers(
+    plan: _Plan,
+    boilers: Sequence[BoilerView],
+    memory: StrategyMemory,
+    now: float,
+    charge_room: float,
+    discharge_room_limit: float,
+    discharge_room: float,
+) -> tuple[BoilerSetpoint, ...]:
+    config = plan.config
+    target = plan.target_import_kw
+    # Surplus the batteries cannot absorb, and deficit they cannot cover (both >= 0 when there is some).
+    if config.mode is Mode.SELF_CONSUMPTION and target is not None:
+        excess_surplus = (target - plan.neutral_kw) - charge_room
+        excess_deficit = (plan.neutral_kw - target) - discharge_room
+    elif config.mode is Mode.PEAK_SHAVING:
+        excess_surplus = -math.inf
+        excess_deficit = (plan.neutral_kw - config.import_limit_kw) - discharge_room_limit
+    else:
+        excess_surplus = excess_deficit = -math.inf
+    # Every mode: feed-in the battery cannot stop must be heated away before PV is curtailed... unless the
+    # mode is the export limit itself, whose tool is curtailment.
+    if config.mode is not Mode.EXPORT_LIMIT:
+        excess_surplus = max(excess_surplus, (-config.export_limit_kw - plan.neutral_kw) - charge_room)
+    forced_shed = (plan.neutral_kw - config.import_limit_kw) - discharge_room_limit > 0
+
+    points: list[BoilerSetpoint] = []
+    for boiler in boilers:
+        rated = boiler.rated_power_kw or 0.0
+        low = boiler.min_celsius if boiler.min_celsius is not None else boiler.temperature_c
+        high = boiler.max_celsius if boiler.max_celsius is not None else boiler.temperature_c
+        previous, since = memory.boiler_modes.get(boiler.asset_id, (BoilerMode.NORMAL, -math.inf))
+        has_room = boiler.temperature_c < high - BOILER_ROOM_C
+        can_shed = boiler.temperature_c > low
+
+        # Hysteresis: entering a mode takes more than staying in it.
+        absorb_at = (
+            config.boiler_off_fraction if previous is BoilerMode.ABSORB else config.boiler_on_fraction
+        ) * rated
+        shed_at = -config.boiler_off_fraction * rated if previous is BoilerMode.SHED else 0.0
+        wanted, why = BoilerMode.NORMAL, "no surplus or deficit beyond the battery"
+        if has_room and excess_surplus >= absorb_at:
+            wanted, why = BoilerMode.ABSORB, f"{excess_surplus:.1f} kW surplus beyond the battery"
+        elif can_shed and (forced_shed or excess_deficit > shed_at):
+            deficit = f"{max(excess_deficit, 0.0):.1f} kW deficit beyond the battery"
+            wanted, why = BoilerMode.SHED, "import limit" if forced_shed else deficit
+        if wanted is not previous and now - since < config.boiler_min_dwell_s and not forced_shed:
+            wanted, why = previous, f"kept {previous} for its minimum dwell time"
+
+        if wanted is BoilerMode.ABSORB:
+            excess_surplus -= rated
+            target_c: float | None = high
+            plan.boiler_draw_kw += rated if has_room else 0.0
+        elif wanted is BoilerMode.SHED:
+            excess_deficit -= boiler.draw_kw
+            target_c = low
+        else:
+            target_c = None
+            plan.boiler_draw_kw += boiler.draw_kw
+        points.append(BoilerSetpoint(boiler.asset_id, boiler.module_id, wanted, target_c, why))
+    return tuple(points)
+
+
+def _since(memory: StrategyMemory, asset_id: str, mode: BoilerMode, now: float) -> float:
+    previous = memory.boiler_modes.get(asset_id)
+    return previous[1] if previous is not None and previous[0] is mode else now
+
+
+# -- batteries --------------------------------------------------------------------------------------------
+
+
+def _above_reserve(battery: BatteryView, config: ControllerConfig) -> float:
+    """Discharge power balancing may use: none at or below the reserve."""
+    if battery.soc_percent <= config.battery_reserve_percent:
+        return 0.0
+    return battery.max_discharge_kw
+
+
+@dataclass(frozen=True, slots=True)
+class _BatteryPlan:
+    wanted_kw: float
+    """Total battery output balancing asks for (> 0 discharge), already within the grid limits' band."""
+    lower_kw: float
+    """Least total output the import limit requires (may use the reserve); -inf when it does not bind."""
+    upper_kw: float
+    """Most total output the export limit allows; +inf when it does not bind."""
+    why: str
+
+
+def _battery_total(
+    plan: _Plan, charge_room: float, discharge_room: float, discharge_room_limit: float
+) -> _BatteryPlan:
+    config = plan.config
+    load = plan.neutral_kw + plan.boiler_draw_kw  # import with batteries at 0 and PV uncurtailed
+    match config.mode:
+        case Mode.SELF_CONSUMPTION:
+            wanted = load + config.grid_target_kw
+            why = f"hold grid balance at {config.grid_target_kw:+.1f} kW"
+        case Mode.PEAK_SHAVING:
+            over = load - config.import_limit_kw
+            if over > 0:
+                wanted, why = over, f"import {load:.1f} kW above the {config.import_limit_kw:g} kW peak limit"
+            else:
+                headroom = -over - config.peak_recharge_margin_kw
+                wanted = -min(max(headroom, 0.0), charge_room)
+                why = "recharge below the peak limit" if wanted < 0 else "import below the peak limit"
+        case Mode.EXPORT_LIMIT:
+            wanted, why = 0.0, "export-limit mode: battery not used"
+    if wanted > 0:
+        if (
+            discharge_room < wanted
+            and config.mode is Mode.SELF_CONSUMPTION
+            and discharge_room_limit > discharge_room
+        ):
+            why = f"deficit, but the battery is at its {config.battery_reserve_percent:g} % reserve"
+        wanted = min(wanted, discharge_room)
+    elif wanted < 0:
+        wanted = max(wanted, -charge_room)
+    if abs(wanted) < config.idle_band_kw:
+        wanted = 0.0
+    # Grid limits outrank the reserve, the idle band, ramps and deadbands.
+    over_import = load - config.import_limit_kw
+    lower = min(over_import, discharge_room_limit) if over_import > 0 else -math.inf
+    upper = (
+        max(load + config.export_limit_kw, -charge_room) if config.mode is not Mode.EXPORT_LIMIT else math.inf
+    )
+    if wanted < lower:
+        wanted, why = lower, f"hold the {config.import_limit_kw:g} kW import limit"
+    if wanted > upper:
+        wanted, why = upper, f"hold the {config.export_limit_kw:g} kW export limit"
+    return _BatteryPlan(wanted, lower, upper, why)
+
+
+def _distribute(
+    plan: _Plan,
+    batteries: Sequence[BatteryView],
+    battery_plan: _BatteryPlan,
+    memory: StrategyMemory,
+    dt: float,
+) -> tuple[BatterySetpoint, ...]:
+    """Share the total in proportion to each battery's room, ramp and deadband per battery, then make sure
+    the total still respects the grid limits."""
+    config = plan.config
+    total = battery_plan.wanted_kw
+    use_reserve = battery_plan.lower_kw > 0
+    tops = [b.max_discharge_kw if use_reserve else _above_reserve(b, config) for b in batteries]
+    rooms = tops if total > 0 else [b.max_charge_kw for b in batteries]
+    room_total = sum(rooms)
+    setpoints: list[float] = []
+    reasons: list[str] = []
+    for battery, room in zip(batteries, rooms, strict=True):
+        setpoint = total * room / room_total if room_total > 0 else 0.0
+        previous = memory.battery_kw.get(battery.asset_id, battery.power_kw)
+        why = battery_plan.why
+        step = config.battery_ramp_kw_per_s * dt
+        if abs(setpoint - previous) > step:
+            setpoint, why = previous + math.copysign(step, setpoint - previous), f"{why} (ramping)"
+        if abs(setpoint - previous) < config.deadband_kw and not (setpoint == 0.0 and previous != 0.0):
+            setpoint = previous
+        setpoints.append(setpoint)
+        reasons.append(why)
+    _enforce_band(batteries, tops, setpoints, reasons, battery_plan, config)
+    points: list[BatterySetpoint] = []
+    for battery, top, setpoint, why in zip(batteries, tops, setpoints, reasons, strict=True):
+        # Whatever the ramp or deadband kept, never beyond what the battery can do now.
+        value = min(max(setpoint, -battery.max_charge_kw), top)
+        points.append(
+            BatterySetpoint(battery.asset_id, battery.module_id, 0.0 if abs(value) < 1e-9 else value, why)
+        )
+    return tuple(points)
+
+
+def _enforce_band(
+    batteries: Sequence[BatteryView],
+    tops: list[float],
+    setpoints: list[float],
+    reasons: list[str],
+    battery_plan: _BatteryPlan,
+    config: ControllerConfig,
+) -> None:
+    """Ramps and deadbands must not keep the site beyond a grid limit: top up or trim the set-points."""
+    total = sum(setpoints)
+    if total < battery_plan.lower_kw:
+        missing = battery_plan.lower_kw - total
+        rooms = [max(top - sp, 0.0) for top, sp in zip(tops, setpoints, strict=True)]
+        why = f"hold the {config.import_limit_kw:g} kW import limit"
+    elif total > battery_plan.upper_kw:
+        missing = battery_plan.upper_kw - total  # negative: charge more / discharge less
+        rooms = [max(sp + b.max_charge_kw, 0.0) for b, sp in zip(batteries, setpoints, strict=True)]
+        why = f"hold the {config.export_limit_kw:g} kW export limit"
+    else:
+        return
+    room_total = sum(rooms)
+    if room_total <= 0:
+        return
+    for index, room in enumerate(rooms):
+        if room > 0:
+            setpoints[index] += missing * room / room_total
+            reasons[index] = why
+
+
+# -- PV ---------------------------------------------------------------------------------------------------
+
+
+def _curtail(
+    plan: _Plan, pvs: Sequence[PvView], import_kw: float, memory: StrategyMemory
+) -> tuple[tuple[PvSetpoint, ...], float]:
+    """PV limits so that import stays at or above the floor; returns them and the curtailment in kW."""
+    config = plan.config
+    hard_floor = -config.export_limit_kw
+    target = plan.target_import_kw
+    soft = target is not None and target > hard_floor
+    floor = target if soft and target is not None else hard_floor
+    curtail = max(0.0, floor - import_kw)
+    if soft and curtail < config.deadband_kw and import_kw >= hard_floor:
+        curtail = 0.0  # a surplus within the deadband of the target is not worth a curtailment
+    available = sum(p.available_kw for p in pvs)
+    curtail = min(curtail, available)
+    points: list[PvSetpoint] = []
+    for pv in pvs:
+        share = curtail * pv.available_kw / available if available > 0 else 0.0
+        ceiling = pv.max_output_kw
+        if share <= 0.0:
+            if ceiling is None:
+                continue  # nothing to release to: the inverter never told us its maximum
+            points.append(PvSetpoint(pv.asset_id, pv.module_id, ceiling, "no curtailment needed", False))
+            continue
+        limit = max(pv.available_kw - share, 0.0)
+        if ceiling is not None:
+            limit = min(limit, ceiling)
+        previous = memory.pv_limit_kw.get(pv.asset_id)
+        if (
+            previous is not None
+            and abs(limit - previous) < config.deadband_kw
+            and previous <= pv.available_kw
+        ):
+            limit = previous
+        why = (
+            f"hold grid balance at {config.grid_target_kw:+.1f} kW"
+            if soft
+            else f"hold the {config.export_limit_kw:g} kW export limit"
+        )
+        points.append(PvSetpoint(pv.asset_id, pv.module_id, limit, f"curtail {share:.1f} kW to {why}", True))
+    applied = sum(pv.available_kw - p.limit_kw for pv, p in _pairs(pvs, points) if p.curtailed)
+    return tuple(points), max(applied, 0.0)
+
+
+def _pairs(pvs: Sequence[PvView], points: Sequence[PvSetpoint]) -> list[tuple[PvView, PvSetpoint]]:
+    by_id = {p.asset_id: p for p in pvs}
+    return [(by_id[point.asset_id], point) for point in points]
+
+
+# -- without a meter --------------------------------------------------------------------------------------
+
+
+def _without_meter(
+    snapshot: SiteSnapshot,
+    config: ControllerConfig,
+    memory: StrategyMemory,
+    batteries: Sequence[BatteryView],
+    pvs: Sequence[PvView],
+) -> Decision:
+    """The balance is unknown: hold batteries at 0, let boilers run their thermostats, and cap PV at the
+    export limit (respected even if the site had no load at all)."""
+    reason = "grid meter unavailable"
+    battery_points = tuple(
+        BatterySetpoint(b.asset_id, b.module_id, 0.0, f"{reason}: holding at 0 kW") for b in batteries
+    )
+    available = sum(p.available_kw for p in pvs)
+    pv_points: list[PvSetpoint] = []
+    for pv in pvs:
+        cap = (
+            config.export_limit_kw * pv.available_kw / available if available > 0 else config.export_limit_kw
+        )
+        ceiling = pv.max_output_kw if pv.max_output_kw is not None else math.inf
+        curtailed = cap < min(pv.available_kw, ceiling)
+        limit = min(cap, ceiling)
+        if math.isinf(limit):
+            continue
+        pv_points.append(
+            PvSetpoint(
+                pv.asset_id, pv.module_id, limit, f"{reason}: PV capped at the export limit", curtailed
+            )
+        )
+    return Decision(
+        at=snapshot.at,
+        batteries=battery_points,
+        pv=tuple(pv_points),
+        boilers=(),
+        summary=(
+            f"{reason}: batteries held at 0 kW, boilers on their thermostats, "
+            f"PV capped at {config.export_limit_kw:g} kW"
+        ),
+        expected_grid_kw=None,
+        flags=frozenset({Flag.METER_UNAVAILABLE}),
+        memory=StrategyMemory(
+            at_s=snapshot.monotonic_s,
+            battery_kw=MappingProxyType({p.asset_id: 0.0 for p in battery_points}),
+            pv_limit_kw=MappingProxyType({p.asset_id: p.limit_kw for p in pv_points}),
+            boiler_modes=MappingProxyType({}),
+        ),
+    )

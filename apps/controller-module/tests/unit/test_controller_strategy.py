@@ -1,0 +1,226 @@
+"""The strategy over scenario tables: one site situation, the set-points expected, and why."""
+
+from __future__ import annotations
+
+import pytest
+from controller_module.config import Mode
+from controller_module.decision import BoilerMode, Flag, StrategyMemory
+from controller_module.strategy import decide
+
+from energy_edge.statemachine import AssetState
+
+from ..conftest import battery, boiler, config, pv, site
+
+FRESH = StrategyMemory()
+
+
+def battery_kw(decision: object) -> float:
+    return sum(p.power_kw for p in decision.batteries)  # type: ignore[attr-defined]
+
+
+def test_surplus_charges_the_battery() -> None:
+    # PV 40 kW, load 10 kW: 30 kW exported.
+    decision = decide(site(-30.0, pvs=(pv(40.0),), batteries=(battery(),)), config(), FRESH)
+    assert battery_kw(decision) == pytest.approx(-30.0)
+    assert decision.expected_grid_kw == pytest.approx(0.0)
+    assert "hold grid balance" in decision.batteries[0].reason
+
+
+def test_deficit_discharges_the_battery() -> None:
+    decision = decide(site(25.0, batteries=(battery(),)), config(), FRESH)
+    assert battery_kw(decision) == pytest.approx(25.0)
+
+
+def test_the_battery_already_running_is_counted_out_of_the_measurement() -> None:
+    # The battery already charges 20 kW and the grid is balanced: keep charging 20, do not double it.
+    decision = decide(
+        site(0.0, batteries=(battery(-20.0),)), config(), StrategyMemory(battery_kw={"battery-01": -20.0})
+    )
+    assert battery_kw(decision) == pytest.approx(-20.0)
+
+
+def test_a_grid_target_is_held() -> None:
+    decision = decide(
+        site(-30.0, pvs=(pv(40.0),), batteries=(battery(),)), config(grid_target_kw=10.0), FRESH
+    )
+    assert battery_kw(decision) == pytest.approx(-20.0)
+    assert decision.expected_grid_kw == pytest.approx(-10.0)
+
+
+def test_surplus_beyond_the_battery_heats_the_boiler_then_curtails_pv() -> None:
+    # 100 kW exported; battery takes 50, boiler 30, PV is curtailed by the last 20.
+    snapshot = site(
+        -100.0, pvs=(pv(110.0, max_output_kw=120.0),), batteries=(battery(),), boilers=(boiler(),)
+    )
+    decision = decide(snapshot, config(export_limit_kw=500.0), FRESH)
+    assert battery_kw(decision) == pytest.approx(-50.0)
+    [heater] = decision.boilers
+    assert (heater.mode, heater.target_celsius) == (BoilerMode.ABSORB, 90.0)
+    [inverter] = decision.pv
+    assert inverter.curtailed
+    assert inverter.limit_kw == pytest.approx(90.0)
+    assert decision.expected_grid_kw == pytest.approx(0.0)
+
+
+def test_a_small_surplus_beyond_the_battery_does_not_switch_the_boiler() -> None:
+    # 10 kW beyond the battery is a third of the boiler's 30 kW: below the on-threshold, PV absorbs it.
+    snapshot = site(-60.0, pvs=(pv(70.0),), batteries=(battery(),), boilers=(boiler(),))
+    decision = decide(snapshot, config(export_limit_kw=500.0), FRESH)
+    assert decision.boilers[0].mode is BoilerMode.NORMAL
+    assert decision.pv[0].curtailed
+
+
+def test_a_boiler_at_the_top_of_its_band_cannot_absorb() -> None:
+    snapshot = site(-100.0, pvs=(pv(110.0),), batteries=(battery(),), boilers=(boiler(temperature_c=89.5),))
+    decision = decide(snapshot, config(export_limit_kw=500.0), FRESH)
+    assert decision.boilers[0].mode is BoilerMode.NORMAL
+
+
+def test_deficit_beyond_the_battery_sheds_the_boiler() -> None:
+    # 60 kW import including 30 kW of boiler heating; the battery covers only 20.
+    snapshot = site(
+        60.0, batteries=(battery(discharge=20.0),), boilers=(boiler(draw_kw=30.0, temperature_c=70.0),)
+    )
+    decision = decide(snapshot, config(), FRESH)
+    [heater] = decision.boilers
+    assert (heater.mode, heater.target_celsius) == (BoilerMode.SHED, 55.0)
+    assert battery_kw(decision) == pytest.approx(20.0)
+
+
+def test_a_boiler_at_its_minimum_is_not_shed() -> None:
+    snapshot = site(
+        60.0, batteries=(battery(discharge=20.0),), boilers=(boiler(draw_kw=30.0, temperature_c=55.0),)
+    )
+    assert decide(snapshot, config(), FRESH).boilers[0].mode is BoilerMode.NORMAL
+
+
+def test_balancing_never_discharges_at_or_below_the_reserve() -> None:
+    decision = decide(site(30.0, batteries=(battery(soc=20.0),)), config(battery_reserve_percent=20.0), FRESH)
+    assert battery_kw(decision) == 0.0
+    assert "reserve" in decision.batteries[0].reason
+
+
+def test_the_import_limit_may_use_the_reserve() -> None:
+    decision = decide(site(280.0, batteries=(battery(soc=15.0),)), config(import_limit_kw=250.0), FRESH)
+    assert battery_kw(decision) == pytest.approx(30.0)
+    assert Flag.USING_RESERVE in decision.flags
+    assert "import limit" in decision.batteries[0].reason
+
+
+def test_an_import_limit_beyond_every_flexibility_is_flagged() -> None:
+    decision = decide(site(400.0, batteries=(battery(),)), config(import_limit_kw=250.0), FRESH)
+    assert battery_kw(decision) == pytest.approx(50.0)
+    assert Flag.IMPORT_LIMIT in decision.flags
+
+
+def test_the_export_limit_curtails_pv_in_export_limit_mode_and_leaves_the_battery() -> None:
+    snapshot = site(-150.0, pvs=(pv(170.0, max_output_kw=200.0),), batteries=(battery(),))
+    decision = decide(snapshot, config(mode=Mode.EXPORT_LIMIT, export_limit_kw=100.0), FRESH)
+    assert battery_kw(decision) == 0.0
+    assert decision.pv[0].limit_kw == pytest.approx(120.0)
+    assert decision.expected_grid_kw == pytest.approx(-100.0)
+    assert "export limit" in decision.pv[0].reason
+
+
+def test_export_within_the_limit_releases_pv_to_its_maximum() -> None:
+    decision = decide(
+        site(-50.0, pvs=(pv(60.0),)), config(mode=Mode.EXPORT_LIMIT, export_limit_kw=100.0), FRESH
+    )
+    assert (decision.pv[0].limit_kw, decision.pv[0].curtailed) == (80.0, False)
+
+
+def test_curtailment_is_undone_when_it_is_no_longer_needed() -> None:
+    # Curtailed to 60 of an available 90: the load rose, the export limit no longer binds.
+    snapshot = site(-20.0, pvs=(pv(60.0, 90.0),))
+    decision = decide(
+        snapshot,
+        config(mode=Mode.EXPORT_LIMIT, export_limit_kw=100.0),
+        StrategyMemory(pv_limit_kw={"solar-01": 60.0}),
+    )
+    assert (decision.pv[0].limit_kw, decision.pv[0].curtailed) == (80.0, False)
+
+
+def test_peak_shaving_discharges_above_the_limit_only() -> None:
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=100.0)
+    assert battery_kw(decide(site(130.0, batteries=(battery(),)), cfg, FRESH)) == pytest.approx(30.0)
+    assert battery_kw(decide(site(98.0, batteries=(battery(),)), cfg, FRESH)) == 0.0
+
+
+def test_peak_shaving_recharges_with_headroom_below_the_limit() -> None:
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=100.0, peak_recharge_margin_kw=5.0)
+    decision = decide(site(70.0, batteries=(battery(soc=40.0),)), cfg, FRESH)
+    assert battery_kw(decision) == pytest.approx(-25.0)  # up to 95 kW import, 5 kW below the peak
+
+
+def test_faulted_stopping_and_stale_assets_get_no_set_point() -> None:
+    snapshot = site(
+        -30.0,
+        pvs=(pv(40.0, state=AssetState.FAULT),),
+        batteries=(
+            battery(state=AssetState.FAULT),
+            battery(state=AssetState.STOPPING, asset_id="battery-02"),
+        ),
+        stale=frozenset({"battery-03"}),
+    )
+    decision = decide(snapshot, config(), FRESH)
+    assert (decision.batteries, decision.pv) == ((), ())
+
+
+def test_without_a_meter_batteries_hold_zero_and_pv_is_capped_at_the_export_limit() -> None:
+    snapshot = site(
+        None, pvs=(pv(150.0, max_output_kw=200.0),), batteries=(battery(-20.0),), boilers=(boiler(),)
+    )
+    decision = decide(snapshot, config(export_limit_kw=100.0), FRESH)
+    assert battery_kw(decision) == 0.0
+    assert decision.pv[0].limit_kw == pytest.approx(100.0)
+    assert decision.boilers == ()
+    assert decision.flags == {Flag.METER_UNAVAILABLE}
+    assert decision.expected_grid_kw is None
+
+
+def test_a_faulted_meter_counts_as_no_meter() -> None:
+    decision = decide(site(10.0, batteries=(battery(),), meter_state=AssetState.FAULT), config(), FRESH)
+    assert Flag.METER_UNAVAILABLE in decision.flags
+
+
+def test_small_imbalances_leave_the_battery_idle() -> None:
+    decision = decide(site(0.6, batteries=(battery(),)), config(idle_band_kw=1.0), FRESH)
+    assert battery_kw(decision) == 0.0
+
+
+def test_changes_within_the_deadband_keep_the_set_point() -> None:
+    memory = StrategyMemory(battery_kw={"battery-01": -20.0})
+    decision = decide(site(-0.7, batteries=(battery(-20.0),)), config(deadband_kw=1.0), memory)
+    assert battery_kw(decision) == -20.0
+
+
+def test_set_points_ramp_between_cycles() -> None:
+    memory = StrategyMemory(at_s=995.0, battery_kw={"battery-01": 0.0})
+    decision = decide(
+        site(-40.0, batteries=(battery(),), now_s=1000.0), config(battery_ramp_kw_per_s=2.0), memory
+    )
+    assert battery_kw(decision) == pytest.approx(-10.0)  # 2 kW/s over 5 s
+    assert "ramping" in decision.batteries[0].reason
+
+
+def test_the_import_limit_is_not_ramped() -> None:
+    memory = StrategyMemory(at_s=995.0, battery_kw={"battery-01": 0.0})
+    cfg = config(battery_ramp_kw_per_s=1.0, import_limit_kw=100.0)
+    decision = decide(site(140.0, batteries=(battery(),), now_s=1000.0), cfg, memory)
+    assert battery_kw(decision) == pytest.approx(40.0)
+
+
+def test_the_boiler_keeps_its_mode_for_the_minimum_dwell_time() -> None:
+    memory = StrategyMemory(at_s=990.0, boiler_modes={"boiler-01": (BoilerMode.ABSORB, 900.0)})
+    snapshot = site(5.0, batteries=(battery(),), boilers=(boiler(draw_kw=30.0),), now_s=1000.0)
+    kept = decide(snapshot, config(boiler_min_dwell_s=300.0), memory)
+    released = decide(snapshot, config(boiler_min_dwell_s=60.0), memory)
+    assert kept.boilers[0].mode is BoilerMode.ABSORB
+    assert "dwell" in kept.boilers[0].reason
+    assert released.boilers[0].mode is BoilerMode.NORMAL
+
+
+def test_two_batteries_share_in_proportion_to_their_room() -> None:
+    pair = (battery(charge=30.0, asset_id="battery-01"), battery(charge=10.0, asset_id="battery-02"))
+    decision = decide(site(-20.0, batteries=pair), config(), FRESH)
+    assert [p.power_kw for p in decision.batteries] == pytest.approx([-15.0, -5.0])

@@ -1,0 +1,3 @@
+from meter_module.main import main
+
+main()

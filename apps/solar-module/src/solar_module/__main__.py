@@ -1,0 +1,3 @@
+from solar_module.main import main
+
+main()
