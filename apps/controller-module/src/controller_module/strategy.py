@@ -205,8 +205,9 @@ def _boilers(
 
 
 def _since(memory: StrategyMemory, asset_id: str, mode: BoilerMode, now: float) -> float:
-    previous = memory.boiler_modes.get(asset_id)
-    return previous[1] if previous is not None and previous[0] is mode else now
+    """When the boiler entered ``mode``; a boiler never commanded has been NORMAL forever (no dwell)."""
+    previous = memory.boiler_modes.get(asset_id, (BoilerMode.NORMAL, -math.inf))
+    return previous[1] if previous[0] is mode else now
 
 
 # -- batteries --------------------------------------------------------------------------------------------

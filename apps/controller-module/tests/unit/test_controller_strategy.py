@@ -224,3 +224,9 @@ def test_two_batteries_share_in_proportion_to_their_room() -> None:
     pair = (battery(charge=30.0, asset_id="battery-01"), battery(charge=10.0, asset_id="battery-02"))
     decision = decide(site(-20.0, batteries=pair), config(), FRESH)
     assert [p.power_kw for p in decision.batteries] == pytest.approx([-15.0, -5.0])
+
+
+def test_a_boiler_never_commanded_may_switch_at_once() -> None:
+    memory = StrategyMemory(at_s=995.0, boiler_modes={})
+    snapshot = site(-100.0, pvs=(pv(110.0),), batteries=(battery(),), boilers=(boiler(),), now_s=1000.0)
+    assert decide(snapshot, config(boiler_min_dwell_s=300.0), memory).boilers[0].mode is BoilerMode.ABSORB
