@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import anyio
 import pytest
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -16,7 +18,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 from prometheus_client.parser import text_string_to_metric_families
 
-from energy_edge.modulehost import ModuleMetrics, configure_tracing
+from energy_edge.modulehost import ModuleMetrics, configure_log_export, configure_tracing
 
 from .conftest import HeaterAsset, running
 
@@ -86,19 +88,25 @@ async def test_state_transitions_are_span_events_of_the_command_that_caused_them
 
 
 class OtlpCollector:
-    """A minimal OTLP/HTTP trace receiver on loopback: records every export request it gets."""
+    """A minimal OTLP/HTTP receiver on loopback: records every trace and log export request it gets."""
 
     def __init__(self) -> None:
         self.requests: list[ExportTraceServiceRequest] = []
+        self.log_requests: list[ExportLogsServiceRequest] = []
         self.received = threading.Event()
         collector = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                request = ExportTraceServiceRequest()
-                request.ParseFromString(body)
-                collector.requests.append(request)
+                if self.path == "/v1/logs":
+                    logs = ExportLogsServiceRequest()
+                    logs.ParseFromString(body)
+                    collector.log_requests.append(logs)
+                else:
+                    request = ExportTraceServiceRequest()
+                    request.ParseFromString(body)
+                    collector.requests.append(request)
                 collector.received.set()
                 self.send_response(200)
                 self.end_headers()
@@ -158,3 +166,22 @@ def test_no_tracing_without_configuration_or_with_an_unresolved_placeholder() ->
     assert configure_tracing("meter-module", "d", {}) is None
     placeholder = {"APPLICATIONINSIGHTS_CONNECTION_STRING": "${APPLICATIONINSIGHTS_CONNECTION_STRING}"}
     assert configure_tracing("meter-module", "d", placeholder) is None
+
+
+def test_warnings_are_exported_as_log_records_with_their_attributes(collector: OtlpCollector) -> None:
+    logger = logging.getLogger("controller_module.test_export")
+    logger.propagate = False
+    environ = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint}
+    provider = configure_log_export("controller-module", "edge-device-01", environ, logger=logger)
+    assert provider is not None
+    logger.info("not exported: below WARNING")
+    logger.warning("alert %s", "asset_fault", extra={"alert.code": "asset_fault", "asset.id": "battery-01"})
+    provider.shutdown()
+    assert collector.received.wait(5)
+    [resource_logs] = collector.log_requests[0].resource_logs
+    resource = {a.key: a.value.string_value for a in resource_logs.resource.attributes}
+    [record] = resource_logs.scope_logs[0].log_records
+    attributes = {a.key: a.value.string_value for a in record.attributes}
+    assert resource["service.name"] == "controller-module"
+    assert record.body.string_value == "alert asset_fault"
+    assert (attributes["alert.code"], attributes["asset.id"]) == ("asset_fault", "battery-01")

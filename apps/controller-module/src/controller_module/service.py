@@ -138,7 +138,8 @@ class ControllerService:
                 extra={
                     "alert.code": alert.code,
                     "alert.severity": alert.severity.value,
-                    "asset.id": alert.asset_id,
+                    "asset.id": alert.asset_id or "",
+                    "device.id": self.client.device_id,
                 },
             )
         rollup = self.aggregator.rollup(self.client.device_id, snapshot.at, snapshot, alerts)

@@ -118,13 +118,53 @@ async def test_one_trace_runs_from_the_control_cycle_to_the_asset_handler() -> N
     assert "self_consumption" in str((cycle.attributes or {})["controller.decision"])
 
 
-async def test_rollups_reach_upstream_every_interval() -> None:
+async def test_rollups_reach_upstream_every_interval(caplog: pytest.LogCaptureFixture) -> None:
     async with whole_site(controller_desired={"rollup_interval_s": 30.0}) as site:
-        await anyio.sleep(95)
+        await anyio.sleep(60)
+        site.battery.inject_fault("BMS: over-voltage")
+        await anyio.sleep(35)
         rollups = site.rollups()
     assert len(rollups) == 3
     last = rollups[-1]
     assert last.device_id == "edge-device-01"
     assert set(last.assets) == {"solar-01", "battery-01", "boiler-01", "meter-01"}
     assert last.grid_balance_kw is not None
-    assert last.total_power_kw > 0.0
+    # Each active alert is also one log record with the attributes the cloud's alert rules query.
+    [logged] = [r for r in caplog.records if getattr(r, "alert.code", None) == "asset_fault"]
+    assert vars(logged)["asset.id"] == "battery-01"
+    assert vars(logged)["device.id"] == "edge-device-01"
+    assert vars(logged)["alert.severity"] == "critical"
+
+
+async def test_steady_conditions_cause_no_charge_discharge_flicker() -> None:
+    async with whole_site(annual_load_kwh=20_000.0, boiler_temperature_c=68.0) as site:
+        await anyio.sleep(120)  # settle
+        directions: list[str] = []
+        for _ in range(60):  # ten more minutes, sampled every 10 s
+            await anyio.sleep(10)
+            command, _at = site.controller.dispatcher.accepted["battery-01"]
+            directions.append(command.method)
+        commands = site.controller.metrics.registry.get_sample_value(
+            "energy_edge_controller_commands_total", {"method": "start_charging", "status": "200"}
+        )
+    assert set(directions) == {"start_charging"}  # never flips to discharging
+    assert commands is not None
+    assert commands < 60  # changes beyond the deadband and 30 s refreshes, not one per cycle
+
+
+async def test_the_mode_changes_at_run_time_and_a_bad_patch_is_rejected() -> None:
+    async with whole_site() as site:
+        await anyio.sleep(60)
+        await site.hub.update_desired("controller-module", {"mode": "export_limit", "export_limit_kw": 10.0})
+        await site.hub.update_desired("controller-module", {"import_limit_kw": -5.0})
+        await anyio.sleep(90)
+        solar, battery = latest(site, "solar-01"), latest(site, "battery-01")
+        reported = dict(site.hub.twins["controller-module"].reported)
+    assert site.controller.config.export_limit_kw == 10.0
+    assert "import_limit_kw" in reported["config_error"]
+    assert reported["config"]["mode"] == "export_limit"
+    assert isinstance(solar, SolarInverterTelemetry)
+    assert isinstance(solar.output_limit_kw, float)
+    assert solar.output_limit_kw < 70.0  # curtailed for the 10 kW export limit
+    assert isinstance(battery, BatteryTelemetry)
+    assert battery.power_output_kw > -1.0  # export-limit mode leaves the battery alone

@@ -12,7 +12,7 @@ from energy_edge.modulehost.commands import ANY_STATE, Command, CommandRefused, 
 from energy_edge.modulehost.config import ConfigError, HostConfig, TwinConfig
 from energy_edge.modulehost.host import TELEMETRY_OUTPUT, ModuleHost
 from energy_edge.modulehost.metrics import ModuleMetrics
-from energy_edge.modulehost.observability import configure_tracing
+from energy_edge.modulehost.observability import configure_log_export, configure_tracing
 from energy_edge.modulehost.runner import run_asset_module, serve_asset_module, utc_now
 from energy_edge.modulehost.setpoint import SetpointHold
 
@@ -30,6 +30,7 @@ __all__ = [
     "SetpointHold",
     "TelemetryHeader",
     "TwinConfig",
+    "configure_log_export",
     "configure_tracing",
     "invalid",
     "not_now",

@@ -26,24 +26,33 @@ class ModuleMetrics:
         labels = {"module": module_id, "asset_id": asset_id}
         names = ("module", "asset_id")
 
-        def gauge(name: str, doc: str, extra: tuple[str, ...] = ()) -> Gauge:
-            return Gauge(f"{PREFIX}_{name}", doc, (*names, *extra), registry=self.registry)
+        def gauge(name: str, doc: str) -> Gauge:
+            # Children with the module's labels are bound once: labels() costs more than set() itself,
+            # and the tick updates these every second.
+            return Gauge(f"{PREFIX}_{name}", doc, names, registry=self.registry).labels(**labels)
 
-        def counter(name: str, doc: str, extra: tuple[str, ...] = ()) -> Counter:
-            return Counter(f"{PREFIX}_{name}", doc, (*names, *extra), registry=self.registry)
+        def counter(name: str, doc: str) -> Counter:
+            return Counter(f"{PREFIX}_{name}", doc, names, registry=self.registry).labels(**labels)
 
         self._labels = labels
         self._server: WSGIServer | None = None
         self.power_watts = gauge(
             "asset_power_watts", "Active power, > 0 into the site bus (meter: > 0 import)"
         )
-        self.state = gauge(
-            "asset_state", "1 for the asset's current lifecycle state, 0 for the others", ("state",)
+        state = Gauge(
+            f"{PREFIX}_asset_state",
+            "1 for the asset's current lifecycle state, 0 for the others",
+            (*names, "state"),
+            registry=self.registry,
         )
+        self._states = {candidate: state.labels(**labels, state=candidate.value) for candidate in AssetState}
         self.temperature = gauge("asset_temperature_celsius", "Equipment temperature")
         self.soc_ratio = gauge("battery_soc_ratio", "Battery state of charge, 0-1")
-        self.commands = counter(
-            "commands_total", "Direct methods handled, by method and status", ("method", "status")
+        self.commands = Counter(
+            f"{PREFIX}_commands_total",
+            "Direct methods handled, by method and status",
+            (*names, "method", "status"),
+            registry=self.registry,
         )
         self.method_seconds = Histogram(
             f"{PREFIX}_method_duration_seconds",
@@ -61,26 +70,26 @@ class ModuleMetrics:
             "setpoint_expiries_total", "Set-points that lapsed and fell back to safe"
         )
         self.config_rejections = counter("config_rejections_total", "Desired-property patches rejected")
-        for state in AssetState:
-            self.state.labels(**labels, state=state.value).set(0)
+        self.set_state(AssetState.IDLE)
 
     def set_state(self, state: AssetState) -> None:
-        for candidate in AssetState:
-            self.state.labels(**self._labels, state=candidate.value).set(1 if candidate is state else 0)
+        for candidate, child in self._states.items():
+            child.set(1 if candidate is state else 0)
 
     def observe(self, *, power_kw: float, temperature_c: float | None, soc_percent: float | None) -> None:
-        self.power_watts.labels(**self._labels).set(power_kw * 1000.0)
+        self.power_watts.set(power_kw * 1000.0)
         if temperature_c is not None:
-            self.temperature.labels(**self._labels).set(temperature_c)
+            self.temperature.set(temperature_c)
         if soc_percent is not None:
-            self.soc_ratio.labels(**self._labels).set(soc_percent / 100.0)
+            self.soc_ratio.set(soc_percent / 100.0)
 
     def command(self, method: str, status: int, seconds: float) -> None:
         self.commands.labels(**self._labels, method=method, status=str(status)).inc()
         self.method_seconds.labels(**self._labels, method=method).observe(seconds)
 
-    def count(self, counter: Counter) -> None:
-        counter.labels(**self._labels).inc()
+    @staticmethod
+    def count(counter: Counter) -> None:
+        counter.inc()
 
     def serve(self, port: int, address: str = "0.0.0.0") -> int:  # noqa: S104 - other modules scrape it
         """Serve ``/metrics`` over HTTP in a daemon thread; returns the bound port (``port=0`` picks one)."""

@@ -26,7 +26,7 @@ from energy_edge.messaging.edge import AzureEdgeClient, EdgeClient, identity_fro
 from energy_edge.modulehost.asset import AssetModule
 from energy_edge.modulehost.host import ModuleHost
 from energy_edge.modulehost.metrics import ModuleMetrics
-from energy_edge.modulehost.observability import configure_tracing
+from energy_edge.modulehost.observability import configure_log_export, configure_tracing
 
 _log = logging.getLogger(__name__)
 
@@ -111,6 +111,7 @@ async def serve_edge_module(
     """Serve one module until a termination signal; ``task_status`` receives the metrics port (or None)."""
     device_id, module_id = identity_from_environment(environ)
     tracer_provider = configure_tracing(module_id, device_id, environ)
+    logger_provider = configure_log_export(module_id, device_id, environ)
     context = ModuleContext(device_id, module_id, environ, tracer_provider)
     make_client = client_factory or _azure_client(device_id, module_id)
     metrics, bind = factory(context)  # before edgeHub: a bad environment fails with its own message
@@ -125,6 +126,8 @@ async def serve_edge_module(
         metrics.close()
         if tracer_provider is not None:
             tracer_provider.shutdown()
+        if logger_provider is not None:
+            logger_provider.shutdown()
         _log.info("%s stopped", module_id)
 
 
