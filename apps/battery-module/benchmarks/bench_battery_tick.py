@@ -17,9 +17,9 @@ import anyio
 import anyio.abc
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from battery_module import BatteryAsset, SimulatedBatteryDriver
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from battery_module import BatteryAsset, SimulatedBatteryDriver
 from energy_edge.messaging.edge import InProcessHub
 from energy_edge.messaging.manifest import load_manifest
 from energy_edge.messaging.message import EdgeMessage
