@@ -79,7 +79,7 @@ class Aggregator:
             self._drop(rejection_reason(error), f"from {sender}: {error.reason}", now)
             return False
         if self.registry.update(reading, sender, now):
-            self.metrics.telemetry.labels(asset_type=type(reading).__struct_config__.tag).inc()  # pyright: ignore[reportArgumentType]
+            self.metrics.count_telemetry(type(reading).__struct_config__.tag)  # pyright: ignore[reportArgumentType]
             return True
         self._drop("out_of_order", f"from {sender}: older than the last reading of {reading.asset_id}", now)
         return False

@@ -58,11 +58,18 @@ class ControllerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     boiler_off_fraction: Fraction = 0.2
     """Below this share the boiler stops absorbing surplus (hysteresis with ``boiler_on_fraction``)."""
     boiler_min_dwell_s: Seconds = 300.0
+    boiler_band_margin_c: Annotated[float, msgspec.Meta(ge=0.0, le=20.0)] = 3.0
+    """Absorbing targets the top of the band minus this, shedding the bottom plus this: a thermostat's
+    hysteresis swings around its target, and the swing must stay inside the band."""
     """Shortest time between boiler mode changes (contactor wear, thermal comfort)."""
     setpoint_refresh_s: Seconds = 30.0
     """Set-points are re-sent at least this often, before the assets' set-point expiry (default 60 s)."""
     command_timeout_s: Seconds = 5.0
     command_retries: Annotated[int, msgspec.Meta(ge=0, le=5)] = 2
+    curtail_to_target: bool = False
+    """Curtail PV to hold ``grid_target_kw`` in self-consumption. Off by default: surplus the battery and the
+    boiler cannot take earns the feed-in price, so PV is curtailed only for the export limit (a site with a
+    zero-export agreement sets ``export_limit_kw`` to 0)."""
     restart_idle_assets: bool = True
     """Start PV inverters and boilers found IDLE (not FAULT): producing and heating are their normal job."""
 

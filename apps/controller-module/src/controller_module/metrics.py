@@ -53,7 +53,15 @@ class ControllerMetrics:
             f"{PREFIX}_assets", "Assets known, by state (stale counted as STALE)", ("state",), registry=r
         )
         self._alert_labels: set[tuple[str, str]] = set()
+        self._telemetry_children: dict[str, Counter] = {}
         self._server: WSGIServer | None = None
+
+    def count_telemetry(self, asset_type: str) -> None:
+        # One labelled child per asset type, looked up once: labels() costs more than inc() itself.
+        child = self._telemetry_children.get(asset_type)
+        if child is None:
+            child = self._telemetry_children[asset_type] = self.telemetry.labels(asset_type=asset_type)
+        child.inc()
 
     def command(self, method: str, status: int) -> None:
         self.commands.labels(method=method, status=str(status)).inc()

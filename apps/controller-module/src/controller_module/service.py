@@ -30,7 +30,7 @@ from controller_module.dispatcher import Dispatcher
 from controller_module.metrics import ControllerMetrics
 from controller_module.registry import AssetRegistry
 from controller_module.strategy import decide
-from energy_edge.messaging import ROLLUP, Alert
+from energy_edge.messaging import ROLLUP, Alert, AlertSeverity
 from energy_edge.messaging.edge import EdgeClient, EdgeMessage, EdgeTransportError
 from energy_edge.modulehost import TwinConfig
 from energy_edge.modulehost.twin_sync import ConfigFollower
@@ -38,6 +38,11 @@ from energy_edge.modulehost.twin_sync import ConfigFollower
 _log = logging.getLogger(__name__)
 
 TELEMETRY_INPUT: Final = "telemetry"
+_LOG_LEVELS: Final = {
+    AlertSeverity.INFO: logging.INFO,
+    AlertSeverity.WARNING: logging.WARNING,
+    AlertSeverity.CRITICAL: logging.ERROR,
+}
 CLOUD_OUTPUT: Final = "cloud"
 
 
@@ -129,8 +134,10 @@ class ControllerService:
         )
         self.metrics.set_asset_states(dict(states))
         for alert in alerts:
-            # One log record per active alert per roll-up: what the cloud's alert rules query.
-            _log.warning(
+            # One log record per active alert per roll-up, at the alert's severity: what the cloud's alert
+            # rules query (AppTraces), with the attributes they filter on.
+            _log.log(
+                _LOG_LEVELS[alert.severity],
                 "alert %s (%s): %s",
                 alert.code,
                 alert.severity.value,

@@ -173,8 +173,8 @@ def _boilers(
         low = boiler.min_celsius if boiler.min_celsius is not None else boiler.temperature_c
         high = boiler.max_celsius if boiler.max_celsius is not None else boiler.temperature_c
         previous, since = memory.boiler_modes.get(boiler.asset_id, (BoilerMode.NORMAL, -math.inf))
-        has_room = boiler.temperature_c < high - BOILER_ROOM_C
-        can_shed = boiler.temperature_c > low
+        has_room = boiler.temperature_c < high - config.boiler_band_margin_c - BOILER_ROOM_C
+        can_shed = boiler.temperature_c > low + config.boiler_band_margin_c
 
         # Hysteresis: entering a mode takes more than staying in it.
         absorb_at = (
@@ -190,13 +190,14 @@ def _boilers(
         if wanted is not previous and now - since < config.boiler_min_dwell_s and not forced_shed:
             wanted, why = previous, f"kept {previous} for its minimum dwell time"
 
+        margin = min(config.boiler_band_margin_c, (high - low) / 2.0)
         if wanted is BoilerMode.ABSORB:
             excess_surplus -= rated
-            target_c: float | None = high
+            target_c: float | None = high - margin
             plan.boiler_draw_kw += rated if has_room else 0.0
         elif wanted is BoilerMode.SHED:
             excess_deficit -= boiler.draw_kw
-            target_c = low
+            target_c = low + margin
         else:
             target_c = None
             plan.boiler_draw_kw += boiler.draw_kw
@@ -353,7 +354,7 @@ def _curtail(
     config = plan.config
     hard_floor = -config.export_limit_kw
     target = plan.target_import_kw
-    soft = target is not None and target > hard_floor
+    soft = config.curtail_to_target and target is not None and target > hard_floor
     floor = target if soft and target is not None else hard_floor
     curtail = max(0.0, floor - import_kw)
     if soft and curtail < config.deadband_kw and import_kw >= hard_floor:

@@ -47,15 +47,15 @@ def test_a_grid_target_is_held() -> None:
     assert decision.expected_grid_kw == pytest.approx(-10.0)
 
 
-def test_surplus_beyond_the_battery_heats_the_boiler_then_curtails_pv() -> None:
+def test_surplus_beyond_the_battery_heats_the_boiler_then_curtails_pv_to_the_target() -> None:
     # 100 kW exported; battery takes 50, boiler 30, PV is curtailed by the last 20.
     snapshot = site(
         -100.0, pvs=(pv(110.0, max_output_kw=120.0),), batteries=(battery(),), boilers=(boiler(),)
     )
-    decision = decide(snapshot, config(export_limit_kw=500.0), FRESH)
+    decision = decide(snapshot, config(export_limit_kw=500.0, curtail_to_target=True), FRESH)
     assert battery_kw(decision) == pytest.approx(-50.0)
     [heater] = decision.boilers
-    assert (heater.mode, heater.target_celsius) == (BoilerMode.ABSORB, 90.0)
+    assert (heater.mode, heater.target_celsius) == (BoilerMode.ABSORB, 87.0)  # the band top less its margin
     [inverter] = decision.pv
     assert inverter.curtailed
     assert inverter.limit_kw == pytest.approx(90.0)
@@ -65,9 +65,18 @@ def test_surplus_beyond_the_battery_heats_the_boiler_then_curtails_pv() -> None:
 def test_a_small_surplus_beyond_the_battery_does_not_switch_the_boiler() -> None:
     # 10 kW beyond the battery is a third of the boiler's 30 kW: below the on-threshold, PV absorbs it.
     snapshot = site(-60.0, pvs=(pv(70.0),), batteries=(battery(),), boilers=(boiler(),))
-    decision = decide(snapshot, config(export_limit_kw=500.0), FRESH)
+    decision = decide(snapshot, config(export_limit_kw=500.0, curtail_to_target=True), FRESH)
     assert decision.boilers[0].mode is BoilerMode.NORMAL
     assert decision.pv[0].curtailed
+
+
+def test_by_default_surplus_beyond_battery_and_boiler_is_exported_not_curtailed() -> None:
+    snapshot = site(
+        -100.0, pvs=(pv(110.0, max_output_kw=120.0),), batteries=(battery(),), boilers=(boiler(),)
+    )
+    decision = decide(snapshot, config(export_limit_kw=500.0), FRESH)
+    assert not decision.pv[0].curtailed
+    assert decision.expected_grid_kw == pytest.approx(-20.0)
 
 
 def test_a_boiler_at_the_top_of_its_band_cannot_absorb() -> None:
@@ -83,13 +92,13 @@ def test_deficit_beyond_the_battery_sheds_the_boiler() -> None:
     )
     decision = decide(snapshot, config(), FRESH)
     [heater] = decision.boilers
-    assert (heater.mode, heater.target_celsius) == (BoilerMode.SHED, 55.0)
+    assert (heater.mode, heater.target_celsius) == (BoilerMode.SHED, 58.0)  # the band bottom plus its margin
     assert battery_kw(decision) == pytest.approx(20.0)
 
 
 def test_a_boiler_at_its_minimum_is_not_shed() -> None:
     snapshot = site(
-        60.0, batteries=(battery(discharge=20.0),), boilers=(boiler(draw_kw=30.0, temperature_c=55.0),)
+        60.0, batteries=(battery(discharge=20.0),), boilers=(boiler(draw_kw=30.0, temperature_c=57.0),)
     )
     assert decide(snapshot, config(), FRESH).boilers[0].mode is BoilerMode.NORMAL
 
@@ -230,3 +239,15 @@ def test_a_boiler_never_commanded_may_switch_at_once() -> None:
     memory = StrategyMemory(at_s=995.0, boiler_modes={})
     snapshot = site(-100.0, pvs=(pv(110.0),), batteries=(battery(),), boilers=(boiler(),), now_s=1000.0)
     assert decide(snapshot, config(boiler_min_dwell_s=300.0), memory).boilers[0].mode is BoilerMode.ABSORB
+
+
+def test_absorb_and_shed_targets_keep_the_thermostat_swing_inside_the_band() -> None:
+    cfg = config(boiler_band_margin_c=4.0, export_limit_kw=500.0)
+    absorbing = decide(
+        site(-100.0, pvs=(pv(110.0),), batteries=(battery(),), boilers=(boiler(),)), cfg, FRESH
+    )
+    shedding = decide(
+        site(60.0, batteries=(battery(discharge=20.0),), boilers=(boiler(30.0, 70.0),)), cfg, FRESH
+    )
+    assert absorbing.boilers[0].target_celsius == 86.0
+    assert shedding.boilers[0].target_celsius == 59.0

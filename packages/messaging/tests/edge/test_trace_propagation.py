@@ -101,3 +101,19 @@ async def test_without_a_tracer_provider_nothing_is_added_to_messages() -> None:
             await solar.send_message("telemetry", EdgeMessage(body=b"{}"))
             message = await anext(controller.messages("telemetry"))
     assert "traceparent" not in message.properties
+
+
+async def test_a_no_op_provider_skips_spans_but_still_strips_the_reserved_key() -> None:
+    seen: list[object] = []
+
+    async def handler(request: MethodRequest) -> MethodResponse:
+        seen.append(request.payload)
+        return MethodResponse(200, {"status": "ok"})
+
+    with InProcessHub(load_manifest(TEMPLATE), tracer_provider=trace.NoOpTracerProvider()) as hub:
+        async with hub.client("solar-module") as solar, hub.client("controller-module") as controller:
+            solar.serve_methods(handler)
+            traced_payload = {"target_kw": 5.0, "$trace": {"traceparent": "00-" + "1" * 32 + "-" + "2" * 16 + "-01"}}
+            response = await controller.invoke_method("solar-module", "set_output", traced_payload)
+    assert response.status == 200
+    assert seen == [{"target_kw": 5.0}]
