@@ -20,7 +20,7 @@ from typing import Any, Final
 import anyio
 import anyio.abc
 from opentelemetry import trace
-from opentelemetry.trace import TracerProvider
+from opentelemetry.trace import NoOpTracerProvider, TracerProvider
 
 from controller_module.aggregator import Aggregator
 from controller_module.alerts import AlertBook
@@ -29,6 +29,7 @@ from controller_module.decision import Decision, StrategyMemory
 from controller_module.dispatcher import Dispatcher
 from controller_module.metrics import ControllerMetrics
 from controller_module.registry import AssetRegistry
+from controller_module.snapshot import SiteSnapshot
 from controller_module.strategy import decide
 from energy_edge.messaging import ROLLUP, Alert, AlertSeverity
 from energy_edge.messaging.edge import EdgeClient, EdgeMessage, EdgeTransportError
@@ -70,6 +71,7 @@ class ControllerService:
         self._clock = clock
         self._monotonic = monotonic
         self._tracer = trace.get_tracer("controller_module", tracer_provider=tracer_provider)
+        self._traced = not isinstance(tracer_provider, NoOpTracerProvider)
 
     @property
     def config(self) -> ControllerConfig:
@@ -100,24 +102,32 @@ class ControllerService:
         """Snapshot -> strategy -> dispatcher, inside the cycle's span."""
         started = time.perf_counter()
         config = self.config
-        with self._tracer.start_as_current_span("control cycle") as span:
-            snapshot = self.registry.snapshot(self._clock(), self._monotonic())
-            decision = decide(snapshot, config, self.memory)
-            self.memory = decision.memory
-            self.last_decision = decision
-            commands = self.dispatcher.plan(decision, snapshot, config)
-            sent = self.dispatcher.dispatch(commands, tasks, config)
-            span.set_attribute("controller.mode", config.mode.value)
-            span.set_attribute("controller.decision", decision.summary)
-            span.set_attribute("controller.flags", sorted(flag.value for flag in decision.flags))
-            span.set_attribute("controller.commands", sent)
-            if decision.expected_grid_kw is not None:
-                span.set_attribute("controller.expected_grid_kw", decision.expected_grid_kw)
+        if not self._traced:
+            snapshot, decision, _sent = self._decide_and_dispatch(tasks, config)
+        else:
+            with self._tracer.start_as_current_span("control cycle") as span:
+                snapshot, decision, sent = self._decide_and_dispatch(tasks, config)
+                span.set_attribute("controller.mode", config.mode.value)
+                span.set_attribute("controller.decision", decision.summary)
+                span.set_attribute("controller.flags", sorted(flag.value for flag in decision.flags))
+                span.set_attribute("controller.commands", sent)
+                if decision.expected_grid_kw is not None:
+                    span.set_attribute("controller.expected_grid_kw", decision.expected_grid_kw)
         self.metrics.cycle_seconds.observe(time.perf_counter() - started)
         grid = snapshot.grid_power_kw
         self.metrics.set_grid(None if grid is None else -grid, decision.expected_grid_kw)
         _log.debug("%s", decision.summary)
         return decision
+
+    def _decide_and_dispatch(
+        self, tasks: anyio.abc.TaskGroup, config: ControllerConfig
+    ) -> tuple[SiteSnapshot, Decision, int]:
+        snapshot = self.registry.snapshot(self._clock(), self._monotonic())
+        decision = decide(snapshot, config, self.memory)
+        self.memory = decision.memory
+        self.last_decision = decision
+        commands = self.dispatcher.plan(decision, snapshot, config)
+        return snapshot, decision, self.dispatcher.dispatch(commands, tasks, config)
 
     async def _rollup_forever(self) -> None:
         while True:

@@ -113,7 +113,10 @@ async def test_a_no_op_provider_skips_spans_but_still_strips_the_reserved_key() 
     with InProcessHub(load_manifest(TEMPLATE), tracer_provider=trace.NoOpTracerProvider()) as hub:
         async with hub.client("solar-module") as solar, hub.client("controller-module") as controller:
             solar.serve_methods(handler)
-            traced_payload = {"target_kw": 5.0, "$trace": {"traceparent": "00-" + "1" * 32 + "-" + "2" * 16 + "-01"}}
+            traced_payload = {
+                "target_kw": 5.0,
+                "$trace": {"traceparent": "00-" + "1" * 32 + "-" + "2" * 16 + "-01"},
+            }
             response = await controller.invoke_method("solar-module", "set_output", traced_payload)
     assert response.status == 200
     assert seen == [{"target_kw": 5.0}]

@@ -285,9 +285,10 @@ class InProcessEdgeClient(EdgeClient):
             _log.warning("%s: desired-property patches not consumed; one dropped", self.module_id)
 
     async def _send(self, output: str, message: EdgeMessage) -> None:
+        # Routing is a synchronous hand-off to bounded queues, so no checkpoint: a scheduler round trip per
+        # message would be most of the cost of a simulated site day. Callers yield in their own loops.
         self._require_link()
         self._hub.route(self.module_id, output, message)
-        await checkpoint()
 
     def _input(self, input_name: str) -> AsyncIterator[EdgeMessage]:
         _, receive = self._hub.input_queue(self.module_id, input_name)

@@ -1,0 +1,3 @@
+from telemetry_module.main import main
+
+main()

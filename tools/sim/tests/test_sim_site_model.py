@@ -1,0 +1,119 @@
+"""The shared site model: lazy fixed steps, set-points from the next step, every flow through the meter."""
+
+from __future__ import annotations
+
+import pytest
+
+from energy_edge.sim.drivers import SiteBattery, SiteBoiler, SiteMeter, SiteSolar
+from energy_edge.sim.scenario import Scenario
+from energy_edge.sim.site_model import SiteModel, run_without_control
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_model_advances_only_when_asked_and_in_whole_steps(noon_hour: Scenario) -> None:
+    model = SiteModel(noon_hour, seed=1)
+    model.advance_to(10.5)
+    assert (len(model.trace), model.now_s) == (10, 10.0)
+    model.advance_to(10.9)
+    assert len(model.trace) == 10
+    model.run_to_end()
+    assert len(model.trace) == 3600
+    assert model.finished
+
+
+def test_the_meter_sees_every_flow_with_the_design_sign_convention(noon_hour: Scenario) -> None:
+    trace = run_without_control(noon_hour, seed=1)
+    for i in range(0, len(trace), 97):
+        expected = trace.load_kw[i] + trace.boiler_kw[i] - trace.pv_kw[i] - trace.battery_kw[i]
+        assert trace.grid_kw[i] == pytest.approx(expected, abs=1e-9)
+
+
+def test_the_same_seed_gives_the_same_site_and_another_seed_another(noon_hour: Scenario) -> None:
+    first = run_without_control(noon_hour, seed=1)
+    again = run_without_control(noon_hour, seed=1)
+    other = run_without_control(noon_hour, seed=2)
+    assert list(first.grid_kw) == list(again.grid_kw)
+    assert list(first.load_kw) != list(other.load_kw)
+
+
+async def test_a_battery_set_point_acts_from_the_next_step_once_connected(noon_hour: Scenario) -> None:
+    model, clock = SiteModel(noon_hour, seed=1), Clock()
+    battery = SiteBattery(model, clock)
+    await battery.set_power(-40.0)
+    clock.now = 5.0
+    idle = await battery.read()
+    await battery.connect()
+    clock.now = 30.0
+    charging = await battery.read()
+    assert idle.power_kw == 0.0
+    assert not idle.running
+    assert charging.running
+    assert charging.power_kw == pytest.approx(-40.0, abs=0.5)
+    assert model.trace.battery_kw[4] == 0.0  # before the contactor closed at t = 5 s
+
+
+async def test_disconnecting_ramps_down_then_opens_the_contactor(noon_hour: Scenario) -> None:
+    model, clock = SiteModel(noon_hour, seed=1), Clock()
+    battery = SiteBattery(model, clock)
+    await battery.connect()
+    await battery.set_power(30.0)
+    clock.now = 20.0
+    await battery.read()
+    await battery.disconnect()
+    clock.now = 40.0
+    reading = await battery.read()
+    assert not reading.running
+    assert abs(reading.power_kw) < 0.05
+
+
+async def test_the_pv_limit_and_feed_in_switch(noon_hour: Scenario) -> None:
+    model, clock = SiteModel(noon_hour, seed=1), Clock()
+    solar = SiteSolar(model, clock)
+    clock.now = 10.0
+    free = await solar.read()
+    await solar.set_output_limit(20.0)
+    clock.now = 20.0
+    limited = await solar.read()
+    await solar.stop()
+    clock.now = 30.0
+    stopped = await solar.read()
+    assert free.power_kw > 60.0
+    assert free.available_kw == pytest.approx(free.power_kw)
+    assert limited.power_kw == pytest.approx(20.0, abs=0.01)
+    assert limited.available_kw > 60.0
+    assert (stopped.power_kw, stopped.running) == (0.0, False)
+
+
+async def test_the_boiler_heats_to_the_target_it_is_given(noon_hour: Scenario) -> None:
+    model, clock = SiteModel(noon_hour, seed=1), Clock()
+    boiler = SiteBoiler(model, clock)
+    await boiler.set_target(85.0)
+    clock.now = 600.0
+    reading = await boiler.read()
+    assert reading.target_celsius == 85.0
+    assert reading.heating
+    assert reading.temperature_c > noon_hour.boiler.initial_celsius
+
+
+async def test_the_meter_driver_reports_import_and_the_registers(noon_hour: Scenario) -> None:
+    model, clock = SiteModel(noon_hour, seed=1), Clock()
+    meter = SiteMeter(model, clock)
+    clock.now = 60.0
+    reading = await meter.read()
+    assert reading.power_kw == pytest.approx(model.trace.grid_kw[-1])
+    assert reading.import_energy_kwh + reading.export_energy_kwh > 0.0
+    assert reading.site_load_kw == pytest.approx(model.trace.load_kw[-1])
