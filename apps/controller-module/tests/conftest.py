@@ -51,9 +51,20 @@ def boiler(
     band: tuple[float, float] = (55.0, 90.0),
     state: AssetState = RUNNING,
     asset_id: str = "boiler-01",
+    hysteresis_k: float | None = None,
 ) -> BoilerView:
     return BoilerView(
-        asset_id, "boiler-module", state, draw_kw, temperature_c, 65.0, rated_kw, band[0], band[1]
+        asset_id,
+        "boiler-module",
+        state,
+        draw_kw,
+        temperature_c,
+        65.0,
+        rated_kw,
+        band[0],
+        band[1],
+        hysteresis_k=hysteresis_k,
+        heating=None if hysteresis_k is None else draw_kw > 0.0,
     )
 
 

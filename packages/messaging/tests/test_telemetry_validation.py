@@ -103,6 +103,15 @@ def test_a_boiler_cannot_deliver_power(battery_reading: dict[str, Any]) -> None:
     assert "<= 0.0 - at `$.power_output_kw`" in reason_for(to_json(boiler))
 
 
+@pytest.mark.parametrize("hysteresis", [0.0, -2.0, 150.0])
+def test_a_thermostat_differential_must_be_a_positive_plausible_kelvin_span(
+    battery_reading: dict[str, Any], hysteresis: float
+) -> None:
+    boiler = {**battery_reading, "asset_type": "boiler", "power_output_kw": -3.0}
+    boiler |= {"temperature_c": 60.0, "target_celsius": 70.0, "hysteresis_k": hysteresis}
+    assert "at `$.hysteresis_k`" in reason_for(to_json(boiler))
+
+
 def test_efficiency_above_one_is_rejected(seed_telemetry: str) -> None:
     assert "at `$.efficiency`" in reason_for(seed_telemetry.replace("0.178", "1.78"))
 

@@ -94,6 +94,7 @@ class BoilerAsset(AssetModule[BoilerConfig, BoilerMeasurement]):
             min_celsius=config.min_celsius,
             max_celsius=config.max_celsius,
             heating=measurement.heating,
+            hysteresis_k=self.driver.ratings.hysteresis_k,
         )
 
     async def start_equipment(self) -> None:

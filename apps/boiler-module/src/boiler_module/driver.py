@@ -33,6 +33,8 @@ class BoilerRatings:
     """The highest thermostat target whose hysteresis band still ends below the safety trip."""
     trip_celsius: float
     """The independent safety temperature limiter."""
+    hysteresis_k: float
+    """The thermostat's switching differential (heat below target - h/2, stop above target + h/2)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,7 @@ class SimulatedBoilerDriver:
             min_target_celsius=params.cold_water_c + params.hysteresis_k / 2.0,
             max_target_celsius=params.max_target_celsius,
             trip_celsius=params.max_temperature_c,
+            hysteresis_k=params.hysteresis_k,
         )
 
     @property

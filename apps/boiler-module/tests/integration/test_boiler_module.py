@@ -80,6 +80,7 @@ async def test_the_boiler_heats_on_its_own_thermostat_when_the_module_starts() -
     assert heating.target_celsius == 65.0
     assert heating.power_output_kw == pytest.approx(-150.0)
     assert heating.rated_power_kw == 150.0
+    assert heating.hysteresis_k == 4.0  # the thermostat differential a controller plans the swing with
     assert 63.0 - 1e-6 <= holding.temperature_c <= 67.0 + 1e-6  # the 4 K hysteresis band around 65 °C
 
 

@@ -12,6 +12,7 @@ RATINGS = BoilerRatings(
     min_target_celsius=14.0,
     max_target_celsius=91.0,
     trip_celsius=95.0,
+    hysteresis_k=4.0,
 )
 
 

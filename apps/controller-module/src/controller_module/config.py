@@ -24,7 +24,8 @@ class Mode(StrEnum):
     SELF_CONSUMPTION = "self_consumption"
     """Hold ``grid_balance_kw`` (export) at ``grid_target_kw`` with battery, boiler, then PV curtailment."""
     PEAK_SHAVING = "peak_shaving"
-    """Keep import under ``import_limit_kw`` with the battery (and boiler shedding); recharge below it."""
+    """Keep import under the peak target (``peak_target_kw``, else ``import_limit_kw``) with the battery
+    and boiler shedding; recharge below it."""
     EXPORT_LIMIT = "export_limit"
     """Keep feed-in under ``export_limit_kw`` by curtailing PV; the battery is not used."""
 
@@ -37,6 +38,13 @@ class ControllerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     """Hard ceiling on import in every mode (connection or tariff peak); also the peak-shaving level."""
     export_limit_kw: Kilowatts = 100.0
     """Hard ceiling on feed-in in every mode (the grid operator's export limit)."""
+    limit_margin_kw: Kilowatts = 1.0
+    """The controller aims this far inside both grid limits: load moves between two control cycles and
+    between a meter reading and the set-point it causes, and a limit is not to be touched by noise."""
+    peak_target_kw: Kilowatts | None = None
+    """Peak shaving's level (the demand-charge peak to stay under); ``import_limit_kw`` when not set. Once a
+    15-minute average above it has been billed, shaving below that peak saves nothing: the level rises to
+    it (never above ``import_limit_kw``), and the battery keeps its energy for peaks above it."""
     battery_reserve_percent: Percent = 20.0
     """Balancing never discharges below this SoC; only holding the import limit may use the reserve."""
     control_interval_s: Seconds = 5.0
@@ -58,10 +66,18 @@ class ControllerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     boiler_off_fraction: Fraction = 0.2
     """Below this share the boiler stops absorbing surplus (hysteresis with ``boiler_on_fraction``)."""
     boiler_min_dwell_s: Seconds = 300.0
-    boiler_band_margin_c: Annotated[float, msgspec.Meta(ge=0.0, le=20.0)] = 3.0
-    """Absorbing targets the top of the band minus this, shedding the bottom plus this: a thermostat's
-    hysteresis swings around its target, and the swing must stay inside the band."""
     """Shortest time between boiler mode changes (contactor wear, thermal comfort)."""
+    boiler_economy: bool = True
+    """When not absorbing surplus, hold boilers at the bottom of their band (plus the margin): heat from the
+    grid only what process comfort needs. A cooler tank loses less to standby and hands less heat to water
+    drawn off by volume. Off: boilers run their own thermostat at their default target."""
+    boiler_band_margin_c: Annotated[float, msgspec.Meta(ge=0.0, le=20.0)] = 3.0
+    """For boilers that do not report their thermostat differential: absorbing targets the top of the band
+    minus this, economy and shedding the bottom plus this (the thermostat swings around its target, and
+    the swing must stay inside the band). Boilers that report ``hysteresis_k`` get targets whose swing ends
+    ``boiler_band_guard_c`` inside the band."""
+    boiler_band_guard_c: Annotated[float, msgspec.Meta(ge=0.0, le=5.0)] = 0.3
+    """How far inside the band a reported thermostat swing is kept (sensor tolerance, overshoot)."""
     setpoint_refresh_s: Seconds = 30.0
     """Set-points are re-sent at least this often, before the assets' set-point expiry (default 60 s)."""
     command_timeout_s: Seconds = 5.0
@@ -81,6 +97,8 @@ class ControllerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
                 f"grid_target_kw {self.grid_target_kw:g} must lie within the grid limits "
                 f"(export {self.export_limit_kw:g}, import {self.import_limit_kw:g})"
             )
+        if self.peak_target_kw is not None and self.peak_target_kw > self.import_limit_kw:
+            raise ValueError("peak_target_kw must not exceed import_limit_kw")
         if self.command_timeout_s * (self.command_retries + 1) >= self.setpoint_refresh_s:
             raise ValueError(
                 "command_timeout_s x (command_retries + 1) must be shorter than setpoint_refresh_s"

@@ -16,6 +16,8 @@ class BoilerMode(StrEnum):
     """Target raised to the top of its band: heat with surplus the battery cannot take."""
     SHED = "shed"
     """Target lowered to the bottom of its band: stop heating while the site is short."""
+    ECONOMY = "economy"
+    """Target at the bottom of its band: nothing to absorb, so heat only what comfort needs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,29 @@ class StrategyMemory:
     battery_kw: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     pv_limit_kw: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     boiler_modes: Mapping[str, tuple[BoilerMode, float]] = field(default_factory=lambda: MappingProxyType({}))
+    peak: PeakMeter = field(default_factory=lambda: PeakMeter())  # noqa: PLW0108 (defined below)
+    """The 15-minute average import billed so far (peak shaving's ratchet)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PeakMeter:
+    """Quarter-hour average import, as a demand meter bills it: completed blocks' highest, and the block
+    being measured (energy so far, as kW x s, and its start)."""
+
+    peak_kw: float = 0.0
+    block: int | None = None
+    """Quarter-hour index (Unix seconds // 900) being measured."""
+    energy_kws: float = 0.0
+    seconds: float = 0.0
+
+    def advance(self, import_kw: float, dt_s: float, block: int) -> PeakMeter:
+        if self.block is None or block != self.block:
+            finished = self.energy_kws / self.seconds if self.seconds > 0 else 0.0
+            peak = max(self.peak_kw, finished) if self.block is not None else self.peak_kw
+            return PeakMeter(peak, block, max(import_kw, 0.0) * dt_s, dt_s)
+        return PeakMeter(
+            self.peak_kw, block, self.energy_kws + max(import_kw, 0.0) * dt_s, self.seconds + dt_s
+        )
 
 
 class Flag(StrEnum):

@@ -115,6 +115,8 @@ class AssetRegistry:
                             rated_power_kw=_known(reading.rated_power_kw),
                             min_celsius=_known(reading.min_celsius),
                             max_celsius=_known(reading.max_celsius),
+                            hysteresis_k=_known(reading.hysteresis_k),
+                            heating=reading.heating if isinstance(reading.heating, bool) else None,
                         )
                     )
                 case GridMeterTelemetry():

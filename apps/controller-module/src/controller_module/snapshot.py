@@ -50,6 +50,10 @@ class BoilerView:
     rated_power_kw: float | None
     min_celsius: float | None
     max_celsius: float | None
+    hysteresis_k: float | None = None
+    """The thermostat's switching differential, when the boiler reports it."""
+    heating: bool | None = None
+    """The heater is on right now, when the boiler reports it (else: it draws power)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ Constraints are applied in priority order, as OpenEMS's scheduler does:
    export limit (the worst case, a site with no load, then still respects it).
 2. **Grid limits** (every mode): import above ``import_limit_kw`` is met with battery discharge — into the
    reserve if necessary — and boiler shedding; feed-in above ``export_limit_kw`` with battery charging,
-   boiler heating and, last, PV curtailment.
+   boiler heating and, last, PV curtailment. The controller holds ``limit_margin_kw`` inside both limits,
+   and peak-shaving recharge leaves room for boiler thermostats that may switch on before the next cycle.
 3. **Battery reserve.** Balancing never discharges a battery at or below ``battery_reserve_percent``.
 4. **Balancing**, by mode (see :class:`~controller_module.config.Mode`).
 
@@ -43,6 +44,8 @@ from controller_module.decision import (
 from controller_module.snapshot import BatteryView, BoilerView, PvView, SiteSnapshot
 from energy_edge.statemachine import AssetState
 
+QUARTER_HOUR_S: Final = 900
+MIN_SETPOINT_KW: Final = 0.1
 COMMANDABLE: Final = frozenset({AssetState.IDLE, AssetState.STARTING, AssetState.RUNNING})
 BOILER_ROOM_C: Final = 1.0
 """A boiler within this of the top of its band has no room left to absorb surplus."""
@@ -72,7 +75,14 @@ def decide(snapshot: SiteSnapshot, config: ControllerConfig, memory: StrategyMem
     discharge_room = sum(_above_reserve(b, config) for b in batteries)
     discharge_room_limit = sum(b.max_discharge_kw for b in batteries)
 
-    plan = _Plan(config=config, neutral_kw=neutral)
+    peak = memory.peak.advance(grid, dt, int(snapshot.at.timestamp() // QUARTER_HOUR_S))
+    target_peak = config.peak_target_kw if config.peak_target_kw is not None else config.import_limit_kw
+    plan = _Plan(
+        config=config,
+        neutral_kw=neutral,
+        peak_level_kw=min(config.import_limit_kw, max(target_peak, peak.peak_kw)),
+        switchable_kw=sum((b.rated_power_kw or 0.0) - b.draw_kw for b in boilers if b.draw_kw <= 0.0),
+    )
     boiler_points = _boilers(plan, boilers, memory, now, charge_room, discharge_room_limit, discharge_room)
     battery_plan = _battery_total(plan, charge_room, discharge_room, discharge_room_limit)
     battery_points = _distribute(plan, batteries, battery_plan, memory, dt)
@@ -110,6 +120,7 @@ def decide(snapshot: SiteSnapshot, config: ControllerConfig, memory: StrategyMem
             boiler_modes=MappingProxyType(
                 {p.asset_id: (p.mode, _since(memory, p.asset_id, p.mode, now)) for p in boiler_points}
             ),
+            peak=peak,
         ),
     )
 
@@ -120,8 +131,22 @@ class _Plan:
 
     config: ControllerConfig
     neutral_kw: float
+    peak_level_kw: float
+    """Peak shaving's level: the peak target, raised to the peak already billed (never above the limit)."""
+    switchable_kw: float = 0.0
+    """Boiler power whose thermostat may switch on before the next cycle (boilers not heating now)."""
     boiler_draw_kw: float = 0.0
     """Boiler draw expected once the boiler set-points take effect."""
+
+    @property
+    def import_ceiling_kw(self) -> float:
+        """The import the controller holds to: the limit, less the margin for what moves between cycles."""
+        return self.config.import_limit_kw - self.config.limit_margin_kw
+
+    @property
+    def export_floor_kw(self) -> float:
+        """The feed-in the controller holds to (> 0 export), likewise inside the export limit."""
+        return self.config.export_limit_kw - self.config.limit_margin_kw
 
     @property
     def target_import_kw(self) -> float | None:
@@ -151,58 +176,119 @@ def _boilers(
     discharge_room: float,
 ) -> tuple[BoilerSetpoint, ...]:
     config = plan.config
-    target = plan.target_import_kw
-    # Surplus the batteries cannot absorb, and deficit they cannot cover (both >= 0 when there is some).
-    if config.mode is Mode.SELF_CONSUMPTION and target is not None:
-        excess_surplus = (target - plan.neutral_kw) - charge_room
-        excess_deficit = (plan.neutral_kw - target) - discharge_room
-    elif config.mode is Mode.PEAK_SHAVING:
-        excess_surplus = -math.inf
-        excess_deficit = (plan.neutral_kw - config.import_limit_kw) - discharge_room_limit
-    else:
-        excess_surplus = excess_deficit = -math.inf
-    # Every mode: feed-in the battery cannot stop must be heated away before PV is curtailed... unless the
-    # mode is the export limit itself, whose tool is curtailment.
-    if config.mode is not Mode.EXPORT_LIMIT:
-        excess_surplus = max(excess_surplus, (-config.export_limit_kw - plan.neutral_kw) - charge_room)
-    forced_shed = (plan.neutral_kw - config.import_limit_kw) - discharge_room_limit > 0
+    excess_surplus, excess_deficit = _excess(plan, charge_room, discharge_room_limit, discharge_room)
+    forced_shed = (plan.neutral_kw - plan.import_ceiling_kw) - discharge_room_limit > 0
 
     points: list[BoilerSetpoint] = []
     for boiler in boilers:
         rated = boiler.rated_power_kw or 0.0
-        low = boiler.min_celsius if boiler.min_celsius is not None else boiler.temperature_c
-        high = boiler.max_celsius if boiler.max_celsius is not None else boiler.temperature_c
+        band = _ThermostatBand.of(boiler, config)
         previous, since = memory.boiler_modes.get(boiler.asset_id, (BoilerMode.NORMAL, -math.inf))
-        has_room = boiler.temperature_c < high - config.boiler_band_margin_c - BOILER_ROOM_C
-        can_shed = boiler.temperature_c > low + config.boiler_band_margin_c
+        # Entering ABSORB needs room for the thermostat to call for heat at the raised target; staying
+        # only needs the target not reached.
+        room_needed = BOILER_ROOM_C if previous is BoilerMode.ABSORB else band.half_swing_c
+        has_room = boiler.temperature_c < band.absorb_c - room_needed
+        can_shed = boiler.temperature_c > band.economy_c
 
         # Hysteresis: entering a mode takes more than staying in it.
         absorb_at = (
             config.boiler_off_fraction if previous is BoilerMode.ABSORB else config.boiler_on_fraction
         ) * rated
         shed_at = -config.boiler_off_fraction * rated if previous is BoilerMode.SHED else 0.0
-        wanted, why = BoilerMode.NORMAL, "no surplus or deficit beyond the battery"
         if has_room and excess_surplus >= absorb_at:
             wanted, why = BoilerMode.ABSORB, f"{excess_surplus:.1f} kW surplus beyond the battery"
+        elif config.boiler_economy:
+            # Economy holds the bottom of the band already: shedding would change nothing.
+            wanted, why = BoilerMode.ECONOMY, "nothing to absorb: heat only what comfort needs"
         elif can_shed and (forced_shed or excess_deficit > shed_at):
             deficit = f"{max(excess_deficit, 0.0):.1f} kW deficit beyond the battery"
             wanted, why = BoilerMode.SHED, "import limit" if forced_shed else deficit
+        else:
+            wanted, why = BoilerMode.NORMAL, "no surplus or deficit beyond the battery"
         if wanted is not previous and now - since < config.boiler_min_dwell_s and not forced_shed:
             wanted, why = previous, f"kept {previous} for its minimum dwell time"
 
-        margin = min(config.boiler_band_margin_c, (high - low) / 2.0)
         if wanted is BoilerMode.ABSORB:
             excess_surplus -= rated
-            target_c: float | None = high - margin
-            plan.boiler_draw_kw += rated if has_room else 0.0
-        elif wanted is BoilerMode.SHED:
-            excess_deficit -= boiler.draw_kw
-            target_c = low + margin
-        else:
+            target_c: float | None = band.absorb_c
+            # A boiler just switched will start heating; one already absorbing heats when its thermostat
+            # says so, which the measurement shows (a satisfied thermostat draws nothing).
+            plan.boiler_draw_kw += boiler.draw_kw if previous is BoilerMode.ABSORB else rated
+        elif wanted is BoilerMode.NORMAL:
             target_c = None
             plan.boiler_draw_kw += boiler.draw_kw
+        else:
+            excess_deficit -= boiler.draw_kw
+            target_c, why = band.hold_low(boiler, why)
+            stays_on = previous is wanted and target_c == band.economy_c
+            plan.boiler_draw_kw += boiler.draw_kw if stays_on else 0.0
         points.append(BoilerSetpoint(boiler.asset_id, boiler.module_id, wanted, target_c, why))
     return tuple(points)
+
+
+def _excess(
+    plan: _Plan, charge_room: float, discharge_room_limit: float, discharge_room: float
+) -> tuple[float, float]:
+    """Surplus the batteries cannot absorb, and deficit they cannot cover (each > 0 when there is some)."""
+    config = plan.config
+    target = plan.target_import_kw
+    if config.mode is Mode.SELF_CONSUMPTION and target is not None:
+        excess_surplus = (target - plan.neutral_kw) - charge_room
+        excess_deficit = (plan.neutral_kw - target) - discharge_room
+    elif config.mode is Mode.PEAK_SHAVING:
+        excess_surplus = -math.inf
+        excess_deficit = (plan.neutral_kw - plan.peak_level_kw) - discharge_room_limit
+    else:
+        excess_surplus = excess_deficit = -math.inf
+    # Every mode: feed-in the battery cannot stop must be heated away before PV is curtailed... unless the
+    # mode is the export limit itself, whose tool is curtailment.
+    if config.mode is not Mode.EXPORT_LIMIT:
+        excess_surplus = max(excess_surplus, (-plan.export_floor_kw - plan.neutral_kw) - charge_room)
+    return excess_surplus, excess_deficit
+
+
+@dataclass(frozen=True, slots=True)
+class _ThermostatBand:
+    """Targets that keep a boiler thermostat's swing inside the operator's band.
+
+    A thermostat heats below ``target - h/2`` and stops above ``target + h/2``. With the differential ``h``
+    reported, the economy target puts the switch-on point ``boiler_band_guard_c`` above the band's bottom,
+    and the absorb target the switch-off point that far below its top. Without it, the configured
+    ``boiler_band_margin_c`` stands in for ``h/2`` plus the guard.
+    """
+
+    low_c: float
+    economy_c: float
+    absorb_c: float
+    half_swing_c: float
+    """``h/2`` when reported, else a conservative stand-in (the margin)."""
+    cut_from_c: float | None
+    """Economy's early stop: from here a heating boiler is sent the band's bottom as its target, which it is
+    already above by ``h/2``, so it stops at once. ``None`` when the differential is unknown or too small
+    for a stop to save anything."""
+
+    @classmethod
+    def of(cls, boiler: BoilerView, config: ControllerConfig) -> _ThermostatBand:
+        low = boiler.min_celsius if boiler.min_celsius is not None else boiler.temperature_c
+        high = boiler.max_celsius if boiler.max_celsius is not None else boiler.temperature_c
+        middle = (low + high) / 2.0
+        if boiler.hysteresis_k is None:
+            margin = min(config.boiler_band_margin_c, (high - low) / 2.0)
+            return cls(low, low + margin, high - margin, max(margin, 3.0 * BOILER_ROOM_C), None)
+        half = boiler.hysteresis_k / 2.0
+        guard = config.boiler_band_guard_c
+        economy = min(low + half + guard, middle)
+        # Stopping at low + h/2 instead of the thermostat's low + h + guard halves the swing: the tank
+        # sits a quarter of a differential cooler on average, and loses less to standby and draw-off.
+        cut_from = low + half if half > 2.0 * guard else None
+        return cls(low, economy, max(high - half - guard, middle), half, cut_from)
+
+    def hold_low(self, boiler: BoilerView, why: str) -> tuple[float, str]:
+        """Economy (and shed) target: the bottom of the band, stopping early once the tank is warm enough."""
+        heating = boiler.heating if boiler.heating is not None else boiler.draw_kw > 0.0
+        if self.cut_from_c is not None and heating and boiler.temperature_c >= self.cut_from_c:
+            return self.low_c, f"{why}; stop heating at {self.cut_from_c:.1f} °C"
+        return self.economy_c, why
 
 
 def _since(memory: StrategyMemory, asset_id: str, mode: BoilerMode, now: float) -> float:
@@ -242,11 +328,16 @@ def _battery_total(
             wanted = load + config.grid_target_kw
             why = f"hold grid balance at {config.grid_target_kw:+.1f} kW"
         case Mode.PEAK_SHAVING:
-            over = load - config.import_limit_kw
+            over = load - plan.peak_level_kw
             if over > 0:
-                wanted, why = over, f"import {load:.1f} kW above the {config.import_limit_kw:g} kW peak limit"
+                wanted, why = over, f"import {load:.1f} kW above the {plan.peak_level_kw:.1f} kW peak level"
             else:
-                headroom = -over - config.peak_recharge_margin_kw
+                # Recharging must leave room for boilers whose thermostats may switch on before the next
+                # cycle: their step on top of the charging must not cross the import limit.
+                headroom = min(
+                    -over - config.peak_recharge_margin_kw,
+                    plan.import_ceiling_kw - plan.switchable_kw - load,
+                )
                 wanted = -min(max(headroom, 0.0), charge_room)
                 why = "recharge below the peak limit" if wanted < 0 else "import below the peak limit"
         case Mode.EXPORT_LIMIT:
@@ -264,10 +355,10 @@ def _battery_total(
     if abs(wanted) < config.idle_band_kw:
         wanted = 0.0
     # Grid limits outrank the reserve, the idle band, ramps and deadbands.
-    over_import = load - config.import_limit_kw
+    over_import = load - plan.import_ceiling_kw
     lower = min(over_import, discharge_room_limit) if over_import > 0 else -math.inf
     upper = (
-        max(load + config.export_limit_kw, -charge_room) if config.mode is not Mode.EXPORT_LIMIT else math.inf
+        max(load + plan.export_floor_kw, -charge_room) if config.mode is not Mode.EXPORT_LIMIT else math.inf
     )
     if wanted < lower:
         wanted, why = lower, f"hold the {config.import_limit_kw:g} kW import limit"
@@ -309,9 +400,9 @@ def _distribute(
     for battery, top, setpoint, why in zip(batteries, tops, setpoints, reasons, strict=True):
         # Whatever the ramp or deadband kept, never beyond what the battery can do now.
         value = min(max(setpoint, -battery.max_charge_kw), top)
-        points.append(
-            BatterySetpoint(battery.asset_id, battery.module_id, 0.0 if abs(value) < 1e-9 else value, why)
-        )
+        # Below a tenth of a kW a set-point is measurement noise, not a command worth sending.
+        value = 0.0 if abs(value) < MIN_SETPOINT_KW else value
+        points.append(BatterySetpoint(battery.asset_id, battery.module_id, value, why))
     return tuple(points)
 
 
@@ -352,7 +443,7 @@ def _curtail(
 ) -> tuple[tuple[PvSetpoint, ...], float]:
     """PV limits so that import stays at or above the floor; returns them and the curtailment in kW."""
     config = plan.config
-    hard_floor = -config.export_limit_kw
+    hard_floor = -plan.export_floor_kw
     target = plan.target_import_kw
     soft = config.curtail_to_target and target is not None and target > hard_floor
     floor = target if soft and target is not None else hard_floor
@@ -374,11 +465,9 @@ def _curtail(
         if ceiling is not None:
             limit = min(limit, ceiling)
         previous = memory.pv_limit_kw.get(pv.asset_id)
-        if (
-            previous is not None
-            and abs(limit - previous) < config.deadband_kw
-            and previous <= pv.available_kw
-        ):
+        # The deadband may keep a limit that curtails a little more than needed, never one that lets
+        # the export limit be crossed.
+        if previous is not None and limit - config.deadband_kw < previous <= limit:
             limit = previous
         why = (
             f"hold grid balance at {config.grid_target_kw:+.1f} kW"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from controller_module.config import Mode
-from controller_module.decision import BoilerMode, Flag, StrategyMemory
+from controller_module.decision import BoilerMode, Flag, PeakMeter, StrategyMemory
 from controller_module.strategy import decide
 
 from energy_edge.statemachine import AssetState
@@ -66,7 +66,7 @@ def test_a_small_surplus_beyond_the_battery_does_not_switch_the_boiler() -> None
     # 10 kW beyond the battery is a third of the boiler's 30 kW: below the on-threshold, PV absorbs it.
     snapshot = site(-60.0, pvs=(pv(70.0),), batteries=(battery(),), boilers=(boiler(),))
     decision = decide(snapshot, config(export_limit_kw=500.0, curtail_to_target=True), FRESH)
-    assert decision.boilers[0].mode is BoilerMode.NORMAL
+    assert decision.boilers[0].mode is BoilerMode.ECONOMY
     assert decision.pv[0].curtailed
 
 
@@ -80,9 +80,9 @@ def test_by_default_surplus_beyond_battery_and_boiler_is_exported_not_curtailed(
 
 
 def test_a_boiler_at_the_top_of_its_band_cannot_absorb() -> None:
-    snapshot = site(-100.0, pvs=(pv(110.0),), batteries=(battery(),), boilers=(boiler(temperature_c=89.5),))
+    snapshot = site(-100.0, pvs=(pv(110.0),), batteries=(battery(),), boilers=(boiler(temperature_c=85.0),))
     decision = decide(snapshot, config(export_limit_kw=500.0), FRESH)
-    assert decision.boilers[0].mode is BoilerMode.NORMAL
+    assert decision.boilers[0].mode is BoilerMode.ECONOMY  # 85 °C: no room under 87 °C for a swing
 
 
 def test_deficit_beyond_the_battery_sheds_the_boiler() -> None:
@@ -90,7 +90,7 @@ def test_deficit_beyond_the_battery_sheds_the_boiler() -> None:
     snapshot = site(
         60.0, batteries=(battery(discharge=20.0),), boilers=(boiler(draw_kw=30.0, temperature_c=70.0),)
     )
-    decision = decide(snapshot, config(), FRESH)
+    decision = decide(snapshot, config(boiler_economy=False), FRESH)
     [heater] = decision.boilers
     assert (heater.mode, heater.target_celsius) == (BoilerMode.SHED, 58.0)  # the band bottom plus its margin
     assert battery_kw(decision) == pytest.approx(20.0)
@@ -100,7 +100,7 @@ def test_a_boiler_at_its_minimum_is_not_shed() -> None:
     snapshot = site(
         60.0, batteries=(battery(discharge=20.0),), boilers=(boiler(draw_kw=30.0, temperature_c=57.0),)
     )
-    assert decide(snapshot, config(), FRESH).boilers[0].mode is BoilerMode.NORMAL
+    assert decide(snapshot, config(boiler_economy=False), FRESH).boilers[0].mode is BoilerMode.NORMAL
 
 
 def test_balancing_never_discharges_at_or_below_the_reserve() -> None:
@@ -111,7 +111,7 @@ def test_balancing_never_discharges_at_or_below_the_reserve() -> None:
 
 def test_the_import_limit_may_use_the_reserve() -> None:
     decision = decide(site(280.0, batteries=(battery(soc=15.0),)), config(import_limit_kw=250.0), FRESH)
-    assert battery_kw(decision) == pytest.approx(30.0)
+    assert battery_kw(decision) == pytest.approx(31.0)  # to the 1 kW margin inside the limit
     assert Flag.USING_RESERVE in decision.flags
     assert "import limit" in decision.batteries[0].reason
 
@@ -126,8 +126,8 @@ def test_the_export_limit_curtails_pv_in_export_limit_mode_and_leaves_the_batter
     snapshot = site(-150.0, pvs=(pv(170.0, max_output_kw=200.0),), batteries=(battery(),))
     decision = decide(snapshot, config(mode=Mode.EXPORT_LIMIT, export_limit_kw=100.0), FRESH)
     assert battery_kw(decision) == 0.0
-    assert decision.pv[0].limit_kw == pytest.approx(120.0)
-    assert decision.expected_grid_kw == pytest.approx(-100.0)
+    assert decision.pv[0].limit_kw == pytest.approx(119.0)  # 1 kW inside the limit: load moves
+    assert decision.expected_grid_kw == pytest.approx(-99.0)
     assert "export limit" in decision.pv[0].reason
 
 
@@ -150,7 +150,7 @@ def test_curtailment_is_undone_when_it_is_no_longer_needed() -> None:
 
 
 def test_peak_shaving_discharges_above_the_limit_only() -> None:
-    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=100.0)
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=200.0, peak_target_kw=100.0)
     assert battery_kw(decide(site(130.0, batteries=(battery(),)), cfg, FRESH)) == pytest.approx(30.0)
     assert battery_kw(decide(site(98.0, batteries=(battery(),)), cfg, FRESH)) == 0.0
 
@@ -216,7 +216,7 @@ def test_the_import_limit_is_not_ramped() -> None:
     memory = StrategyMemory(at_s=995.0, battery_kw={"battery-01": 0.0})
     cfg = config(battery_ramp_kw_per_s=1.0, import_limit_kw=100.0)
     decision = decide(site(140.0, batteries=(battery(),), now_s=1000.0), cfg, memory)
-    assert battery_kw(decision) == pytest.approx(40.0)
+    assert battery_kw(decision) == pytest.approx(41.0)
 
 
 def test_the_boiler_keeps_its_mode_for_the_minimum_dwell_time() -> None:
@@ -226,7 +226,7 @@ def test_the_boiler_keeps_its_mode_for_the_minimum_dwell_time() -> None:
     released = decide(snapshot, config(boiler_min_dwell_s=60.0), memory)
     assert kept.boilers[0].mode is BoilerMode.ABSORB
     assert "dwell" in kept.boilers[0].reason
-    assert released.boilers[0].mode is BoilerMode.NORMAL
+    assert released.boilers[0].mode is BoilerMode.ECONOMY
 
 
 def test_two_batteries_share_in_proportion_to_their_room() -> None:
@@ -251,3 +251,91 @@ def test_absorb_and_shed_targets_keep_the_thermostat_swing_inside_the_band() -> 
     )
     assert absorbing.boilers[0].target_celsius == 86.0
     assert shedding.boilers[0].target_celsius == 59.0
+
+
+def test_without_surplus_the_boiler_is_held_at_the_bottom_of_its_band() -> None:
+    decision = decide(site(20.0, batteries=(battery(),), boilers=(boiler(0.0, 70.0),)), config(), FRESH)
+    [heater] = decision.boilers
+    assert (heater.mode, heater.target_celsius) == (BoilerMode.ECONOMY, 58.0)
+
+
+def test_an_absorbing_boiler_whose_thermostat_is_satisfied_is_not_counted_as_a_load() -> None:
+    # The boiler absorbs but its thermostat has switched off: the export limit must not rely on its 30 kW.
+    memory = StrategyMemory(at_s=995.0, boiler_modes={"boiler-01": (BoilerMode.ABSORB, 0.0)})
+    snapshot = site(-80.0, pvs=(pv(90.0, max_output_kw=100.0),), batteries=(battery(charge=0.0),),
+                    boilers=(boiler(0.0, 84.0),), now_s=1000.0)  # fmt: skip
+    decision = decide(snapshot, config(export_limit_kw=30.0), memory)
+    assert decision.pv[0].limit_kw == pytest.approx(39.0)  # 90 - (80 - 29): the limit less the margin
+    assert decision.expected_grid_kw == pytest.approx(-29.0)
+
+
+def test_peak_shaving_does_not_shave_below_a_peak_already_billed() -> None:
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=400.0, peak_target_kw=150.0)
+    memory = StrategyMemory(at_s=995.0, peak=PeakMeter(peak_kw=220.0, block=0))
+    decision = decide(site(200.0, batteries=(battery(),), now_s=1000.0), cfg, memory)
+    assert battery_kw(decision) <= 0.0  # 200 kW is under the 220 kW peak already incurred
+    above = decide(site(260.0, batteries=(battery(),), now_s=1000.0), cfg, memory)
+    assert battery_kw(above) == pytest.approx(40.0)
+
+
+def test_the_peak_meter_bills_quarter_hour_averages() -> None:
+    meter = PeakMeter()
+    for second in range(0, 1800, 5):
+        meter = meter.advance(100.0 if second < 900 else 40.0, 5.0, second // 900)
+    meter = meter.advance(10.0, 5.0, 2)
+    assert meter.peak_kw == pytest.approx(100.0)
+
+
+def test_the_pv_deadband_never_keeps_a_limit_that_crosses_the_export_limit() -> None:
+    # Last cycle's 40.5 kW limit is within the deadband of the 40 kW needed now, but would export 0.5 kW
+    # beyond the limit: the tighter limit is sent. A slightly tighter old limit is kept.
+    snapshot = site(-80.0, pvs=(pv(90.0, max_output_kw=100.0),), now_s=1000.0)
+    cfg = config(mode=Mode.EXPORT_LIMIT, export_limit_kw=31.0)
+    looser = decide(snapshot, cfg, StrategyMemory(at_s=995.0, pv_limit_kw={"solar-01": 40.5}))
+    tighter = decide(snapshot, cfg, StrategyMemory(at_s=995.0, pv_limit_kw={"solar-01": 39.5}))
+    assert looser.pv[0].limit_kw == pytest.approx(40.0)
+    assert tighter.pv[0].limit_kw == pytest.approx(39.5)
+
+
+def test_peak_shaving_recharge_leaves_room_for_a_boiler_thermostat_to_switch_on() -> None:
+    # 150 kW import, limit 300: the 5 kW recharge margin alone would allow 145 kW of charging, but an idle
+    # 100 kW boiler may switch on before the next cycle: only 300 - 1 - 100 - 150 = 49 kW.
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=300.0, boiler_economy=False)
+    idle_boiler = boiler(0.0, 60.0, rated_kw=100.0)
+    decision = decide(
+        site(150.0, batteries=(battery(soc=40.0, charge=200.0),), boilers=(idle_boiler,)), cfg, FRESH
+    )
+    assert battery_kw(decision) == pytest.approx(-49.0)
+    heating = decide(
+        site(
+            250.0,
+            batteries=(battery(soc=40.0, charge=200.0),),
+            boilers=(boiler(100.0, 60.0, rated_kw=100.0),),
+        ),
+        cfg,
+        FRESH,
+    )
+    assert battery_kw(heating) == pytest.approx(-45.0)  # already on: only the recharge margin applies
+
+
+def test_a_reported_thermostat_differential_keeps_the_swing_just_inside_the_band() -> None:
+    # h = 4 K, guard 0.3 K: economy heats from 55.3 °C, absorbing stops at 89.7 °C.
+    economy = decide(site(20.0, boilers=(boiler(0.0, 60.0, hysteresis_k=4.0),)), config(), FRESH)
+    assert economy.boilers[0].target_celsius == pytest.approx(57.3)
+    surplus = site(-100.0, pvs=(pv(110.0),), boilers=(boiler(0.0, 70.0, hysteresis_k=4.0),))
+    absorbing = decide(surplus, config(export_limit_kw=500.0), FRESH)
+    assert absorbing.boilers[0].mode is BoilerMode.ABSORB
+    assert absorbing.boilers[0].target_celsius == pytest.approx(87.7)
+
+
+def test_economy_stops_a_heating_boiler_half_way_up_its_thermostat_swing() -> None:
+    # Heating at 57.1 °C: the band bottom (55 °C) as target stops it at once (55 + h/2 = 57 °C), so the tank
+    # swings 55.3-57 °C instead of 55.3-59.3 °C. Once it has stopped, the economy target is restored.
+    memory = StrategyMemory(at_s=995.0, boiler_modes={"boiler-01": (BoilerMode.ECONOMY, 0.0)})
+    heating = decide(site(50.0, boilers=(boiler(30.0, 57.1, hysteresis_k=4.0),)), config(), memory)
+    assert heating.boilers[0].target_celsius == 55.0
+    assert "stop heating at 57.0" in heating.boilers[0].reason
+    warming = decide(site(50.0, boilers=(boiler(30.0, 56.5, hysteresis_k=4.0),)), config(), memory)
+    assert warming.boilers[0].target_celsius == pytest.approx(57.3)
+    stopped = decide(site(20.0, boilers=(boiler(0.0, 57.1, hysteresis_k=4.0),)), config(), memory)
+    assert stopped.boilers[0].target_celsius == pytest.approx(57.3)

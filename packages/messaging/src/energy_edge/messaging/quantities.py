@@ -39,6 +39,9 @@ Ratio = Annotated[float, Meta(ge=0.0, le=1.0, description="Dimensionless ratio, 
 Celsius = Annotated[
     float, Meta(ge=MIN_TEMPERATURE_C, le=MAX_TEMPERATURE_C, description="Temperature in degrees Celsius")
 ]
+Kelvin = Annotated[
+    float, Meta(gt=0.0, le=100.0, description="Temperature difference in kelvin (a thermostat differential)")
+]
 WattsPerSquareMetre = Annotated[
     float, Meta(ge=0.0, le=2000.0, description="Irradiance in W/m2 (cloud enhancement stays below 2000)")
 ]

@@ -20,6 +20,7 @@ from energy_edge.messaging.quantities import (
     AssetId,
     Celsius,
     Hertz,
+    Kelvin,
     KilowattHours,
     Kilowatts,
     NonNegativeKilowatts,
@@ -94,6 +95,9 @@ class BoilerTelemetry(TelemetryBase, frozen=True, kw_only=True, tag=AssetType.BO
     """Top of the operator's band: the highest ``set_temperature`` accepted."""
     heating: bool | UnsetType = UNSET
     """The heater is on (the thermostat is calling for heat)."""
+    hysteresis_k: Kelvin | UnsetType = UNSET
+    """The thermostat's switching differential: heat below target - h/2, stop above target + h/2. A
+    controller needs it to keep the whole swing inside the band and to know where heating stops."""
 
 
 class GridMeterTelemetry(TelemetryBase, frozen=True, kw_only=True, tag=AssetType.GRID_METER.value):
