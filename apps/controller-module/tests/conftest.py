@@ -52,6 +52,7 @@ def boiler(
     state: AssetState = RUNNING,
     asset_id: str = "boiler-01",
     hysteresis_k: float | None = None,
+    min_power_kw: float | None = None,
 ) -> BoilerView:
     return BoilerView(
         asset_id,
@@ -65,6 +66,7 @@ def boiler(
         band[1],
         hysteresis_k=hysteresis_k,
         heating=None if hysteresis_k is None else draw_kw > 0.0,
+        min_power_kw=min_power_kw,
     )
 
 

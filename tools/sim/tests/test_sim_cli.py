@@ -25,6 +25,7 @@ REQUIRED_KPIS = (
     "curtailed_kwh",
     "boiler_comfort_violation_kh",
     "grid_limit_violation_kwh",
+    "grid_limit_excursion_kwh",
     "commands_sent",
 )
 

@@ -1,4 +1,5 @@
-"""The boiler as an asset module: ``start``, ``stop``, ``set_temperature {target_celsius}``, ``reset``.
+"""The boiler as an asset module: ``start``, ``stop``, ``set_temperature {target_celsius}``,
+``set_power_limit {power_kw}``, ``reset``.
 
 The boiler heats on its own thermostat. Without a controller it holds ``default_target_celsius``; a
 controller steers it by moving the target inside the operator's band ``min_celsius``..``max_celsius``
@@ -7,6 +8,12 @@ set from outside holds for ``setpoint_hold_s`` unless it is sent again; when it 
 back to its thermostat at ``default_target_celsius`` and keeps heating: the process still needs its hot
 water when the controller has gone silent. ``stop`` also drops the controller's target, so the next
 ``start`` heats to the default.
+
+``set_power_limit`` caps the heater below the operator's ``max_power_kw`` (an electric boiler's thyristor
+or stage control): a controller spreads heating under a peak-shaving level or matches it to a PV surplus.
+It holds with the target and lapses with it. Process comfort comes first: while the water is below
+``min_celsius`` the cap does not apply and the heater may use its full power. (This is an addition to the
+seed's method table; DESIGN.md's boiler methods are unchanged.)
 
 ``max_power_kw`` caps the heater. A patch is checked against the boiler's nameplate before it applies (a
 band reaching the safety trip, or a limit below the heater's minimum stable power, is rejected); a narrower
@@ -19,13 +26,17 @@ import logging
 from collections.abc import Mapping
 from typing import Final
 
+from msgspec import UNSET
+
 from boiler_module.config import BoilerConfig
 from boiler_module.driver import BoilerDriver, BoilerMeasurement, FaultPersistsError
 from energy_edge.messaging import (
+    SET_POWER,
     SET_TEMPERATURE,
     AssetType,
     BoilerTelemetry,
     CommandAccepted,
+    SetPower,
     SetTemperature,
 )
 from energy_edge.modulehost import AssetModule, Command, TelemetryHeader, invalid, not_now
@@ -46,11 +57,16 @@ class BoilerAsset(AssetModule[BoilerConfig, BoilerMeasurement]):
         self.driver = driver
         self.setpoint_celsius: float | None = None
         """The target a controller set, while it holds; ``None``: the thermostat runs at the default."""
+        self.power_cap_kw: float | None = None
+        """The heater cap a controller set, while it holds; ``None``: the operator's ``max_power_kw``."""
+        self._applied_limit_kw: float | None = None
+        self._last_temperature_c: float | None = None
 
     def commands(self) -> Mapping[str, Command]:
         return {
             **self.lifecycle_commands(),
             "set_temperature": Command(SET_TEMPERATURE, self._set_temperature, ACCEPTS_TARGET),
+            "set_power_limit": Command(SET_POWER, self._set_power_limit, ACCEPTS_TARGET),
         }
 
     @property
@@ -72,10 +88,36 @@ class BoilerAsset(AssetModule[BoilerConfig, BoilerMeasurement]):
         self.hold_setpoint(f"thermostat at {target:g} °C")
         return self.accepted(target_celsius=target)
 
+    async def _set_power_limit(self, request: SetPower) -> CommandAccepted:
+        cap, most = request.power_kw, self.config.max_power_kw
+        if cap > most:
+            raise invalid(f"power_kw {cap:g} is above the heater's {most:g} kW (max_power_kw)")
+        self.power_cap_kw = cap
+        await self._apply_heater_limit()
+        self.hold_setpoint(f"heater capped at {cap:g} kW")
+        return self.accepted(actual_kw=self._applied_limit_kw)
+
+    def heater_limit_kw(self) -> float:
+        """The heater limit in force: the controller's cap, unless the water is below the band (comfort)."""
+        cold = self._last_temperature_c is not None and self._last_temperature_c < self.config.min_celsius
+        if self.power_cap_kw is None or cold:
+            return self.config.max_power_kw
+        return min(self.power_cap_kw, self.config.max_power_kw)
+
+    async def _apply_heater_limit(self) -> None:
+        limit = self.heater_limit_kw()
+        if limit != self._applied_limit_kw:
+            await self.driver.set_power_limit(limit)
+            self._applied_limit_kw = limit
+
     # -- equipment -----------------------------------------------------------------------------------------
 
     async def sense(self) -> BoilerMeasurement:
-        return await self.driver.read()
+        measurement = await self.driver.read()
+        self._last_temperature_c = measurement.temperature_c
+        if self.power_cap_kw is not None:
+            await self._apply_heater_limit()  # the comfort guard follows the water temperature
+        return measurement
 
     def telemetry(self, measurement: BoilerMeasurement, header: TelemetryHeader) -> BoilerTelemetry:
         config = self.config
@@ -95,6 +137,8 @@ class BoilerAsset(AssetModule[BoilerConfig, BoilerMeasurement]):
             max_celsius=config.max_celsius,
             heating=measurement.heating,
             hysteresis_k=self.driver.ratings.hysteresis_k,
+            power_limit_kw=UNSET if self.power_cap_kw is None else self.heater_limit_kw(),
+            min_power_kw=self.driver.ratings.min_power_kw,
         )
 
     async def start_equipment(self) -> None:
@@ -105,6 +149,8 @@ class BoilerAsset(AssetModule[BoilerConfig, BoilerMeasurement]):
         await self.driver.stop()
         self.setpoint_celsius = None
         await self.driver.set_target(self.config.default_target_celsius)
+        self.power_cap_kw = None
+        await self._apply_heater_limit()
 
     async def reset_equipment(self) -> None:
         try:
@@ -116,7 +162,8 @@ class BoilerAsset(AssetModule[BoilerConfig, BoilerMeasurement]):
         """Check the configuration against the nameplate, then apply limit and target at once."""
         config.check_fits(self.driver.ratings)  # raises ConfigError before anything changes
         self.config = config
-        await self.driver.set_power_limit(config.max_power_kw)
+        self._applied_limit_kw = None  # the operator's maximum may have moved: apply afresh
+        await self._apply_heater_limit()
         if self.setpoint_celsius is not None:
             held = min(max(self.setpoint_celsius, config.min_celsius), config.max_celsius)
             if held != self.setpoint_celsius:
@@ -130,12 +177,16 @@ class BoilerAsset(AssetModule[BoilerConfig, BoilerMeasurement]):
         await self.driver.set_target(self.target_celsius)
 
     async def fall_back(self) -> None:
-        """The controller's target lapsed: back to the local thermostat at the default target."""
+        """The controller's set-points lapsed: back to the local thermostat at the default target, with
+        the heater's full power."""
         _log.warning(
-            "%s: target %s lapsed; thermostat back to the default %g °C",
+            "%s: target %s lapsed; thermostat back to the default %g °C, heater at %g kW",
             self.asset_id,
             "unknown" if self.setpoint_celsius is None else f"{self.setpoint_celsius:g} °C",
             self.config.default_target_celsius,
+            self.config.max_power_kw,
         )
         self.setpoint_celsius = None
+        self.power_cap_kw = None
         await self.driver.set_target(self.config.default_target_celsius)
+        await self._apply_heater_limit()

@@ -319,6 +319,58 @@ async def test_an_equipment_alarm_latches_fault_with_its_code_and_reset_returns_
     assert faults == 1.0
 
 
+async def test_set_power_limit_caps_the_heater_and_reports_the_cap() -> None:
+    asset = boiler_asset(temperature_c=60.0)
+    async with module_on_hub(asset, MODULE, desired=DESIRED) as module:
+        await module.call("set_temperature", {"target_celsius": 80.0})
+        response = await module.call("set_power_limit", {"power_kw": 40.0})
+        await anyio.sleep(5)
+        capped = latest(module)
+    assert (response.status, response.payload) == (
+        200,
+        {"status": "ok", "state": "RUNNING", "actual_kw": 40.0},
+    )
+    assert capped.power_output_kw == pytest.approx(-40.0)
+    assert capped.power_limit_kw == 40.0
+    assert capped.rated_power_kw == 150.0  # the heater's own power is unchanged
+    assert capped.min_power_kw is not None
+
+
+async def test_below_the_band_the_cap_gives_way_to_comfort() -> None:
+    # Water at 50 °C, under the 55 °C band: the process needs heat, the cap waits until the band is reached.
+    # (A light draw: 20 kW then still warms the tank.)
+    asset = boiler_asset(temperature_c=50.0, draw_l_min=2.0)
+    async with module_on_hub(asset, MODULE, desired=DESIRED) as module:
+        await module.call("set_temperature", {"target_celsius": 80.0})
+        await module.call("set_power_limit", {"power_kw": 20.0})
+        await anyio.sleep(3)
+        cold = latest(module)
+        await until(module, lambda: asset.heater_limit_kw() == 20.0, within_s=200)
+        await anyio.sleep(3)
+        warm = latest(module)
+    assert cold.power_output_kw == pytest.approx(-150.0)
+    assert cold.power_limit_kw == 150.0  # the cap in force: none, for comfort
+    assert warm.temperature_c >= 55.0
+    assert warm.power_output_kw == pytest.approx(-20.0)
+
+
+async def test_a_cap_above_the_heater_is_refused_and_a_lapsed_cap_restores_full_power() -> None:
+    asset = boiler_asset(temperature_c=60.0)
+    async with module_on_hub(asset, MODULE, desired=DESIRED) as module:
+        await module.call("set_temperature", {"target_celsius": 85.0})
+        refused = await module.call("set_power_limit", {"power_kw": 200.0})
+        negative = await module.call("set_power_limit", {"power_kw": -5.0})
+        await module.call("set_power_limit", {"power_kw": 30.0})
+        await anyio.sleep(305)  # past the 300 s hold: target and cap lapse together
+        lapsed = latest(module)
+    assert refused.status == 400
+    assert refused.payload["error"] == "power_kw 200 is above the heater's 150 kW (max_power_kw)"
+    assert negative.status == 400
+    assert lapsed.power_limit_kw is msgspec.UNSET
+    assert lapsed.target_celsius == 65.0
+    assert asset.heater_limit_kw() == 150.0
+
+
 # -- set-point expiry -------------------------------------------------------------------------------------
 
 

@@ -79,10 +79,10 @@ class AlertBook:
         elif grid < -config.export_limit_kw - LIMIT_TOLERANCE_KW:
             message = f"export {-grid:.1f} kW above the {config.export_limit_kw:g} kW limit"
             raised.append(("grid_export_limit", AlertSeverity.CRITICAL, message, None))
-        for asset_id, outcome in failures.items():
+        for outcome in failures.values():
             command = outcome.command
-            message = f"{command.method} to {asset_id} failed: {outcome.status} {outcome.error}"
-            raised.append(("command_failed", AlertSeverity.WARNING, message, asset_id))
+            message = f"{command.method} to {command.asset_id} failed: {outcome.status} {outcome.error}"
+            raised.append(("command_failed", AlertSeverity.WARNING, message, command.asset_id))
 
         alerts: list[Alert] = []
         active: set[_Key] = set()

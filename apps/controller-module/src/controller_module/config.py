@@ -13,6 +13,8 @@ from typing import Annotated
 
 import msgspec
 
+from controller_module.forecast import PvArray
+
 Seconds = Annotated[float, msgspec.Meta(ge=0.1, le=86_400.0)]
 Kilowatts = Annotated[float, msgspec.Meta(ge=0.0, le=1_000_000.0)]
 SignedKilowatts = Annotated[float, msgspec.Meta(ge=-1_000_000.0, le=1_000_000.0)]
@@ -45,6 +47,10 @@ class ControllerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     """Peak shaving's level (the demand-charge peak to stay under); ``import_limit_kw`` when not set. Once a
     15-minute average above it has been billed, shaving below that peak saves nothing: the level rises to
     it (never above ``import_limit_kw``), and the battery keeps its energy for peaks above it."""
+    peak_horizon_h: Annotated[float, msgspec.Meta(ge=0.25, le=48.0)] = 4.0
+    """Peak shaving spreads the batteries' energy (above the reserve) over this many hours at the load of
+    the last quarter hour: the level rises to what they can hold that long, rather than hold a lower one until
+    they are empty and then let the peak through."""
     battery_reserve_percent: Percent = 20.0
     """Balancing never discharges below this SoC; only holding the import limit may use the reserve."""
     control_interval_s: Seconds = 5.0
@@ -86,6 +92,15 @@ class ControllerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     """Curtail PV to hold ``grid_target_kw`` in self-consumption. Off by default: surplus the battery and the
     boiler cannot take earns the feed-in price, so PV is curtailed only for the export limit (a site with a
     zero-export agreement sets ``export_limit_kw`` to 0)."""
+    pv_array: PvArray | None = None
+    """The PV array's location and orientation. Set, the controller forecasts the rest of the day's surplus
+    (clear sky x measured clearness - observed load) and, where the surplus beyond the export limit will
+    fill the batteries anyway, charges them only with that: surplus the limit allows out earns the feed-in
+    price instead of displacing surplus that would be curtailed later (export-limit-aware charging)."""
+    forecast_safety: Annotated[float, msgspec.Meta(ge=1.0, le=10.0)] = 1.5
+    """How many times over the forecast surplus beyond the export limit must cover the batteries' room
+    before charging waits for it (a forecast from one clearness figure errs; an empty evening battery costs
+    more than a few kWh sold instead of stored)."""
     restart_idle_assets: bool = True
     """Start PV inverters and boilers found IDLE (not FAULT): producing and heating are their normal job."""
 

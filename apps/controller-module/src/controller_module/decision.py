@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,6 +47,8 @@ class BoilerSetpoint:
     target_celsius: float | None
     """``None`` in NORMAL mode: nothing is sent and the boiler's own set-point expiry restores its default."""
     reason: str
+    power_limit_kw: float | None = None
+    """Heater cap for a modulating boiler (``None``: the boiler does not modulate, or in NORMAL mode)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ class StrategyMemory:
     battery_kw: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     pv_limit_kw: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     boiler_modes: Mapping[str, tuple[BoilerMode, float]] = field(default_factory=lambda: MappingProxyType({}))
+    boiler_caps: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     peak: PeakMeter = field(default_factory=lambda: PeakMeter())  # noqa: PLW0108 (defined below)
     """The 15-minute average import billed so far (peak shaving's ratchet)."""
 
@@ -70,15 +74,23 @@ class PeakMeter:
     """Quarter-hour index (Unix seconds // 900) being measured."""
     energy_kws: float = 0.0
     seconds: float = 0.0
+    load_avg_kw: float | None = None
+    """Import without the batteries, averaged over about a quarter hour: what shaving holds against."""
 
-    def advance(self, import_kw: float, dt_s: float, block: int) -> PeakMeter:
+    def advance(self, import_kw: float, dt_s: float, block: int, load_kw: float | None = None) -> PeakMeter:
+        load_avg = self.load_avg_kw
+        if load_kw is not None:
+            weight = 1.0 - math.exp(-dt_s / LOAD_AVERAGE_S)
+            load_avg = load_kw if load_avg is None else load_avg + weight * (load_kw - load_avg)
         if self.block is None or block != self.block:
             finished = self.energy_kws / self.seconds if self.seconds > 0 else 0.0
             peak = max(self.peak_kw, finished) if self.block is not None else self.peak_kw
-            return PeakMeter(peak, block, max(import_kw, 0.0) * dt_s, dt_s)
-        return PeakMeter(
-            self.peak_kw, block, self.energy_kws + max(import_kw, 0.0) * dt_s, self.seconds + dt_s
-        )
+            return PeakMeter(peak, block, max(import_kw, 0.0) * dt_s, dt_s, load_avg)
+        energy = self.energy_kws + max(import_kw, 0.0) * dt_s
+        return PeakMeter(self.peak_kw, block, energy, self.seconds + dt_s, load_avg)
+
+
+LOAD_AVERAGE_S = 900.0
 
 
 class Flag(StrEnum):

@@ -11,13 +11,15 @@
   dispatcher checks again against the snapshot).
 - Batteries: discharge/charge via ``start_discharging``/``start_charging``; a zero set-point holds the
   battery connected at 0 kW (``start_charging`` 0) and, after ``battery_idle_stop_s`` at zero, stops it.
-  PV: ``set_output``; ``start`` first when it is IDLE. Boilers: ``set_temperature`` while absorbing or
-  shedding, ``start`` when IDLE; in NORMAL nothing is sent and the boiler's own expiry restores its default.
+  PV: ``set_output``; ``start`` first when it is IDLE. Boilers: ``set_temperature`` (and, for modulating
+  heaters, ``set_power_limit``) while absorbing, shedding or economising, ``start`` when IDLE; in NORMAL
+  nothing is sent and the boiler's own expiry restores its default.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -48,6 +50,12 @@ class Command:
     reason: str
 
     @property
+    def channel(self) -> str:
+        """What a command sets on its asset: one set-point per channel is tracked, sent and refreshed. A
+        boiler has two, its thermostat target and its heater cap; every other asset one."""
+        return f"{self.asset_id}/power_limit" if self.method == "set_power_limit" else self.asset_id
+
+    @property
     def refreshable(self) -> bool:
         """Set-points expire on the asset and must be re-sent; ``start``/``stop`` must not be."""
         return self.method not in ("start", "stop")
@@ -74,7 +82,8 @@ class Dispatcher:
     metrics: ControllerMetrics
     monotonic: Callable[[], float] = anyio.current_time
     accepted: dict[str, tuple[Command, float]] = field(default_factory=dict)
-    """Per asset, the last command it accepted and when."""
+    """Per channel (:attr:`Command.channel`: the asset id but for a boiler's heater cap), the last command
+    the asset accepted and when."""
     failures: dict[str, CommandOutcome] = field(default_factory=dict)
     """Per asset, the last failed command (cleared by the next success)."""
     in_flight: set[str] = field(default_factory=set)
@@ -116,12 +125,37 @@ class Dispatcher:
                 wanted.append(
                     Command(boiler.asset_id, boiler.module_id, "set_temperature", payload, boiler.reason)
                 )
+            if boiler.mode is not BoilerMode.NORMAL and boiler.power_limit_kw is not None:
+                cap = {"power_kw": round(boiler.power_limit_kw, 3)}
+                wanted.append(
+                    Command(boiler.asset_id, boiler.module_id, "set_power_limit", cap, boiler.reason)
+                )
         return [
             command
             for command in wanted
             if states.get(command.asset_id) not in (None, AssetState.FAULT, AssetState.STOPPING)
             and self._due(command, now, config)
         ]
+
+    def in_force(self, asset_id: str, after_s: float, before_s: float = math.inf) -> float | None:
+        """The power (battery, > 0 discharging) or output limit (PV) the asset accepted between ``after_s``
+        and ``before_s``, when it did. ``None`` otherwise, or for other commands."""
+        accepted = self.accepted.get(asset_id)
+        if accepted is None or not after_s < accepted[1] < before_s:
+            return None
+        command = accepted[0]
+        value = (command.payload or {}).get("power_kw", (command.payload or {}).get("target_kw"))
+        match command.method:
+            case "start_discharging" if value is not None:
+                return value
+            case "start_charging" if value is not None:
+                return -value
+            case "stop":
+                return 0.0
+            case "set_output" if value is not None:
+                return value
+            case _:
+                return None
 
     def _battery_command(
         self,
@@ -150,7 +184,7 @@ class Dispatcher:
         return Command(asset_id, module_id, "start_charging", {"power_kw": 0.0}, f"{reason}; hold at 0 kW")
 
     def _due(self, command: Command, now: float, config: ControllerConfig) -> bool:
-        previous = self.accepted.get(command.asset_id)
+        previous = self.accepted.get(command.channel)
         if previous is None or not previous[0].same_as(command):
             return True
         return command.refreshable and now - previous[1] >= config.setpoint_refresh_s
@@ -159,9 +193,9 @@ class Dispatcher:
         """Start a call per command whose asset has none in flight; returns how many were started."""
         started = 0
         for command in commands:
-            if command.asset_id in self.in_flight:
+            if command.channel in self.in_flight:
                 continue
-            self.in_flight.add(command.asset_id)
+            self.in_flight.add(command.channel)
             tasks.start_soon(self._call, command, config)
             started += 1
         return started
@@ -170,18 +204,18 @@ class Dispatcher:
         try:
             response = await self._with_retries(command, config)
         finally:
-            self.in_flight.discard(command.asset_id)
+            self.in_flight.discard(command.channel)
         now = self.monotonic()
         error = None if response.status == 200 else _error_text(response)
         self.metrics.command(command.method, response.status)
         if error is None:
-            self.accepted[command.asset_id] = (command, now)
-            self.failures.pop(command.asset_id, None)
+            self.accepted[command.channel] = (command, now)
+            self.failures.pop(command.channel, None)
             _log.info(
                 "%s %s %s: ok (%s)", command.asset_id, command.method, command.payload or "", command.reason
             )
         else:
-            self.failures[command.asset_id] = CommandOutcome(command, response.status, error, now)
+            self.failures[command.channel] = CommandOutcome(command, response.status, error, now)
             _log.warning("%s %s failed: %d %s", command.asset_id, command.method, response.status, error)
 
     async def _with_retries(self, command: Command, config: ControllerConfig) -> MethodResponse:

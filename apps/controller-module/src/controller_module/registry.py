@@ -38,6 +38,8 @@ class AssetRegistry:
         self.stale_after_s = stale_after_s
         self._records: dict[str, AssetRecord] = {}
         self.out_of_order = 0
+        self.last_grid_kw: float | None = None
+        """The latest grid meter reading (> 0 import), for the limit guard between control cycles."""
 
     def __len__(self) -> int:
         return len(self._records)
@@ -53,11 +55,13 @@ class AssetRegistry:
         record = self._records.get(telemetry.asset_id)
         if record is None:
             self._records[telemetry.asset_id] = AssetRecord(telemetry.asset_id, module_id, telemetry, now_s)
-            return True
-        if telemetry.timestamp < record.telemetry.timestamp:
+        elif telemetry.timestamp < record.telemetry.timestamp:
             self.out_of_order += 1
             return False
-        record.telemetry, record.module_id, record.received_at_s = telemetry, module_id, now_s
+        else:
+            record.telemetry, record.module_id, record.received_at_s = telemetry, module_id, now_s
+        if isinstance(telemetry, GridMeterTelemetry):
+            self.last_grid_kw = telemetry.grid_power_kw
         return True
 
     def is_stale(self, record: AssetRecord, now_s: float) -> bool:
@@ -116,12 +120,15 @@ class AssetRegistry:
                             min_celsius=_known(reading.min_celsius),
                             max_celsius=_known(reading.max_celsius),
                             hysteresis_k=_known(reading.hysteresis_k),
+                            min_power_kw=_known(reading.min_power_kw),
                             heating=reading.heating if isinstance(reading.heating, bool) else None,
                         )
                     )
                 case GridMeterTelemetry():
                     # One grid connection, one meter: the site's balance is measured there.
-                    meter = MeterView(reading.asset_id, reading.state, reading.grid_power_kw)
+                    meter = MeterView(
+                        reading.asset_id, reading.state, reading.grid_power_kw, record.received_at_s
+                    )
         # Views keep the registry's order (first report first), so decisions are deterministic.
         return SiteSnapshot(
             at=at,

@@ -3,7 +3,9 @@
 - **ingest**: every message of input ``telemetry`` into the registry;
 - **control**: every ``control_interval_s``, one OpenTelemetry span ("control cycle") around
   snapshot -> strategy -> dispatcher; its commands' CLIENT spans are its children, and each asset's SERVER
-  span is theirs, so one trace runs from the decision to the asset's handler;
+  span is theirs, so one trace runs from the decision to the asset's handler. A meter reading beyond a grid
+  limit starts the next cycle at once (at most one cycle per ``LIMIT_GUARD_GAP_S``): an export limitation
+  scheme must bring feed-in back under its limit within 5 s (ENA ER G100), and a cycle may be 5 s away;
 - **roll-up**: every ``rollup_interval_s``, the site roll-up on output ``cloud`` (routed to ``$upstream``);
 - **twin**: configuration from desired properties, applied atomically and reported, as on the asset modules.
 """
@@ -11,9 +13,11 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -27,9 +31,10 @@ from controller_module.alerts import AlertBook
 from controller_module.config import ControllerConfig
 from controller_module.decision import Decision, StrategyMemory
 from controller_module.dispatcher import Dispatcher
+from controller_module.forecast import SurplusForecaster
 from controller_module.metrics import ControllerMetrics
 from controller_module.registry import AssetRegistry
-from controller_module.snapshot import SiteSnapshot
+from controller_module.snapshot import BatteryView, PvView, SiteSnapshot
 from controller_module.strategy import decide
 from energy_edge.messaging import ROLLUP, Alert, AlertSeverity
 from energy_edge.messaging.edge import EdgeClient, EdgeMessage, EdgeTransportError
@@ -45,6 +50,8 @@ _LOG_LEVELS: Final = {
     AlertSeverity.CRITICAL: logging.ERROR,
 }
 CLOUD_OUTPUT: Final = "cloud"
+LIMIT_GUARD_GAP_S: Final = 1.0
+"""Shortest time between two control cycles when meter readings beyond a limit keep waking the loop."""
 
 
 class ControllerService:
@@ -72,6 +79,8 @@ class ControllerService:
         self._monotonic = monotonic
         self._tracer = trace.get_tracer("controller_module", tracer_provider=tracer_provider)
         self._traced = not isinstance(tracer_provider, NoOpTracerProvider)
+        self._limit_crossed = anyio.Event()
+        self.forecaster: SurplusForecaster | None = None
 
     @property
     def config(self) -> ControllerConfig:
@@ -90,12 +99,22 @@ class ControllerService:
 
     async def _ingest_forever(self) -> None:
         async for message in self.client.messages(TELEMETRY_INPUT):
-            self.aggregator.ingest(message)
+            if self.aggregator.ingest(message) and self._beyond_a_limit():
+                self._limit_crossed.set()
+
+    def _beyond_a_limit(self) -> bool:
+        grid, config = self.registry.last_grid_kw, self.config
+        return grid is not None and (grid > config.import_limit_kw or -grid > config.export_limit_kw)
 
     async def _control_forever(self, tasks: anyio.abc.TaskGroup) -> None:
         # The first cycle waits one interval, so every asset has had a chance to report.
         while True:
-            await anyio.sleep(self.config.control_interval_s)
+            interval = self.config.control_interval_s
+            gap = min(LIMIT_GUARD_GAP_S, interval)
+            self._limit_crossed = anyio.Event()
+            await anyio.sleep(gap)
+            with anyio.move_on_after(interval - gap):
+                await self._limit_crossed.wait()
             self.control_cycle(tasks)
 
     def control_cycle(self, tasks: anyio.abc.TaskGroup) -> Decision:
@@ -122,12 +141,52 @@ class ControllerService:
     def _decide_and_dispatch(
         self, tasks: anyio.abc.TaskGroup, config: ControllerConfig
     ) -> tuple[SiteSnapshot, Decision, int]:
-        snapshot = self.registry.snapshot(self._clock(), self._monotonic())
-        decision = decide(snapshot, config, self.memory)
+        snapshot = self._with_setpoints_in_force(self.registry.snapshot(self._clock(), self._monotonic()))
+        outlook = None
+        if self.forecaster is not None:
+            self.forecaster.observe(snapshot)
+            outlook = self.forecaster.outlook(snapshot, config.export_limit_kw - config.limit_margin_kw)
+        decision = decide(snapshot, config, self.memory, outlook)
         self.memory = decision.memory
         self.last_decision = decision
         commands = self.dispatcher.plan(decision, snapshot, config)
         return snapshot, decision, self.dispatcher.dispatch(commands, tasks, config)
+
+    def _with_setpoints_in_force(self, snapshot: SiteSnapshot) -> SiteSnapshot:
+        """Batteries and inverters as commanded when the meter has reported since they accepted a set-point
+        and they have not.
+
+        The neutral import adds the assets' reported power to the meter's: the two must describe the same
+        moment. Right after a set-point change a meter that reports first already shows the new battery
+        power while the battery's last report still shows the old one, and the neutral import would be off
+        by the change. A battery or inverter follows an accepted set-point within a second, so until it
+        reports again the set-point is the better measurement. (A meter that has not reported since still
+        shows the old power too: both stay as reported.)
+        """
+        meter_at = snapshot.meter_received_s
+        if meter_at is None:
+            return snapshot
+        batteries = tuple(self._battery_in_force(b, meter_at) for b in snapshot.batteries)
+        pv = tuple(self._pv_in_force(p, meter_at) for p in snapshot.pv)
+        if batteries == snapshot.batteries and pv == snapshot.pv:
+            return snapshot
+        return replace(snapshot, batteries=batteries, pv=pv)
+
+    def _reported_at(self, asset_id: str) -> float:
+        record = self.registry.get(asset_id)
+        return record.received_at_s if record is not None else math.inf
+
+    def _battery_in_force(self, battery: BatteryView, meter_at: float) -> BatteryView:
+        power = self.dispatcher.in_force(battery.asset_id, self._reported_at(battery.asset_id), meter_at)
+        if power is None:
+            return battery
+        return replace(battery, power_kw=min(max(power, -battery.max_charge_kw), battery.max_discharge_kw))
+
+    def _pv_in_force(self, pv: PvView, meter_at: float) -> PvView:
+        limit = self.dispatcher.in_force(pv.asset_id, self._reported_at(pv.asset_id), meter_at)
+        if limit is None:
+            return pv
+        return replace(pv, power_kw=min(pv.available_kw, limit), limit_kw=limit)
 
     async def _rollup_forever(self) -> None:
         while True:
@@ -174,3 +233,7 @@ class ControllerService:
 
     async def _apply(self, config: ControllerConfig) -> None:
         self.registry.stale_after_s = config.stale_after_s
+        if config.pv_array is None:
+            self.forecaster = None
+        elif self.forecaster is None or self.forecaster.array != config.pv_array:
+            self.forecaster = SurplusForecaster(config.pv_array)  # a new array: learn it afresh

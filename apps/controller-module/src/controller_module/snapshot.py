@@ -54,6 +54,8 @@ class BoilerView:
     """The thermostat's switching differential, when the boiler reports it."""
     heating: bool | None = None
     """The heater is on right now, when the boiler reports it (else: it draws power)."""
+    min_power_kw: float | None = None
+    """The heater's turndown; reported by boilers that take ``set_power_limit`` (modulating heaters)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,8 @@ class MeterView:
     state: AssetState
     grid_power_kw: float
     """> 0 import."""
+    received_s: float | None = None
+    """When the controller received the reading (its monotonic clock)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,10 @@ class SiteSnapshot:
     meter: MeterView | None
     stale: frozenset[str]
     """Assets whose telemetry is too old to use."""
+
+    @property
+    def meter_received_s(self) -> float | None:
+        return self.meter.received_s if self.meter is not None else None
 
     @property
     def grid_power_kw(self) -> float | None:

@@ -38,13 +38,21 @@ from controller_module.decision import (
     BoilerSetpoint,
     Decision,
     Flag,
+    PeakMeter,
     PvSetpoint,
     StrategyMemory,
 )
+from controller_module.forecast import Outlook
 from controller_module.snapshot import BatteryView, BoilerView, PvView, SiteSnapshot
 from energy_edge.statemachine import AssetState
 
 QUARTER_HOUR_S: Final = 900
+PEAK_RATCHET_TOLERANCE: Final = 0.01
+COMFORT_BAND_K: Final = 0.5
+"""Over this span above its switch-on point a capped boiler's comfort share goes from nothing to full."""
+PEAK_FLOOR_FRACTION: Final = 0.8
+"""However far a block has overshot, the import is not pushed below this share of the level (the battery
+would empty itself on a block already lost)."""
 MIN_SETPOINT_KW: Final = 0.1
 COMMANDABLE: Final = frozenset({AssetState.IDLE, AssetState.STARTING, AssetState.RUNNING})
 BOILER_ROOM_C: Final = 1.0
@@ -53,8 +61,16 @@ TOLERANCE_KW: Final = 0.5
 """Expected grid power within this of a limit does not count as a violation (measurement noise)."""
 
 
-def decide(snapshot: SiteSnapshot, config: ControllerConfig, memory: StrategyMemory) -> Decision:
-    """Set-points for every commandable asset, with reasons, and the memory for the next cycle."""
+def decide(
+    snapshot: SiteSnapshot,
+    config: ControllerConfig,
+    memory: StrategyMemory,
+    outlook: Outlook | None = None,
+) -> Decision:
+    """Set-points for every commandable asset, with reasons, and the memory for the next cycle.
+
+    ``outlook`` is the controller's own forecast of the rest of the day's surplus (when it has one).
+    """
     batteries = tuple(b for b in snapshot.batteries if b.state in COMMANDABLE)
     pvs = tuple(p for p in snapshot.pv if p.state in COMMANDABLE)
     boilers = tuple(b for b in snapshot.boilers if b.state in COMMANDABLE and _banded(b))
@@ -75,13 +91,16 @@ def decide(snapshot: SiteSnapshot, config: ControllerConfig, memory: StrategyMem
     discharge_room = sum(_above_reserve(b, config) for b in batteries)
     discharge_room_limit = sum(b.max_discharge_kw for b in batteries)
 
-    peak = memory.peak.advance(grid, dt, int(snapshot.at.timestamp() // QUARTER_HOUR_S))
-    target_peak = config.peak_target_kw if config.peak_target_kw is not None else config.import_limit_kw
+    unix_s = snapshot.at.timestamp()
+    without_batteries = grid + sum(b.power_kw for b in snapshot.batteries)
+    peak = memory.peak.advance(grid, dt, int(unix_s // QUARTER_HOUR_S), without_batteries)
+    usable = _usable_energy_kwh(batteries, config)
     plan = _Plan(
         config=config,
         neutral_kw=neutral,
-        peak_level_kw=min(config.import_limit_kw, max(target_peak, peak.peak_kw)),
-        switchable_kw=sum((b.rated_power_kw or 0.0) - b.draw_kw for b in boilers if b.draw_kw <= 0.0),
+        peak_level_kw=_peak_level(config, peak, unix_s, usable),
+        switchable_kw=sum(_may_step_up_kw(b, config) for b in boilers),
+        wait_for_limit=outlook is not None and outlook.waits_for_the_limit(config.forecast_safety),
     )
     boiler_points = _boilers(plan, boilers, memory, now, charge_room, discharge_room_limit, discharge_room)
     battery_plan = _battery_total(plan, charge_room, discharge_room, discharge_room_limit)
@@ -120,9 +139,46 @@ def decide(snapshot: SiteSnapshot, config: ControllerConfig, memory: StrategyMem
             boiler_modes=MappingProxyType(
                 {p.asset_id: (p.mode, _since(memory, p.asset_id, p.mode, now)) for p in boiler_points}
             ),
+            boiler_caps=MappingProxyType(
+                {p.asset_id: p.power_limit_kw for p in boiler_points if p.power_limit_kw is not None}
+            ),
             peak=peak,
         ),
     )
+
+
+def _usable_energy_kwh(batteries: Sequence[BatteryView], config: ControllerConfig) -> float | None:
+    """Energy the batteries hold above the reserve (``None`` when one does not report its capacity)."""
+    if not batteries or any(b.capacity_kwh is None for b in batteries):
+        return None
+    reserve = config.battery_reserve_percent
+    return sum(max(b.soc_percent - reserve, 0.0) / 100.0 * (b.capacity_kwh or 0.0) for b in batteries)
+
+
+def _peak_level(config: ControllerConfig, peak: PeakMeter, unix_s: float, usable_kwh: float | None) -> float:
+    """The import to hold now so that this quarter hour's average lands at the peak level.
+
+    The level is the highest of three: the peak target; what the batteries can hold for
+    ``peak_horizon_h`` against the load of the last quarter hour or so (a level they cannot hold empties
+    them early, and the peak comes anyway, later); and a peak already billed (shaving below it saves
+    nothing; the battery's energy is better kept for peaks above it) once that exceeds the target by more
+    than ``PEAK_RATCHET_TOLERANCE``, so that blocks ending a hair above the level do not creep it upwards.
+
+    A demand meter bills quarter-hour averages, not seconds: what the import overshot earlier in the block
+    (a boiler step, the battery ramping) is taken back before the block ends, and what it undershot may be
+    used.
+    """
+    ceiling = config.import_limit_kw - config.limit_margin_kw
+    target = config.peak_target_kw if config.peak_target_kw is not None else ceiling
+    level = peak.peak_kw if peak.peak_kw > target * (1.0 + PEAK_RATCHET_TOLERANCE) else target
+    if usable_kwh is not None and peak.load_avg_kw is not None:
+        level = max(level, peak.load_avg_kw - usable_kwh / config.peak_horizon_h)
+    level = min(level, ceiling)
+    remaining_s = QUARTER_HOUR_S - (unix_s % QUARTER_HOUR_S)
+    if peak.seconds <= config.control_interval_s or remaining_s < 1.0:
+        return level  # nothing measured in this block yet to balance
+    allowed = (level * (peak.seconds + remaining_s) - peak.energy_kws) / remaining_s
+    return min(max(allowed, PEAK_FLOOR_FRACTION * level), ceiling)
 
 
 @dataclass(eq=False, slots=True)
@@ -133,8 +189,10 @@ class _Plan:
     neutral_kw: float
     peak_level_kw: float
     """Peak shaving's level: the peak target, raised to the peak already billed (never above the limit)."""
+    wait_for_limit: bool = False
+    """The forecast surplus beyond the export limit will fill the batteries: charge only with that."""
     switchable_kw: float = 0.0
-    """Boiler power whose thermostat may switch on before the next cycle (boilers not heating now)."""
+    """Boiler power that may switch on before the next cycle (thermostats, comfort guards)."""
     boiler_draw_kw: float = 0.0
     """Boiler draw expected once the boiler set-points take effect."""
 
@@ -195,7 +253,9 @@ def _boilers(
             config.boiler_off_fraction if previous is BoilerMode.ABSORB else config.boiler_on_fraction
         ) * rated
         shed_at = -config.boiler_off_fraction * rated if previous is BoilerMode.SHED else 0.0
-        if has_room and excess_surplus >= absorb_at:
+        # Only a heater that can be held to the headroom fills a valley under a peak level.
+        fills = config.mode is not Mode.PEAK_SHAVING or boiler.min_power_kw is not None
+        if has_room and fills and excess_surplus >= absorb_at:
             wanted, why = BoilerMode.ABSORB, f"{excess_surplus:.1f} kW surplus beyond the battery"
         elif config.boiler_economy:
             # Economy holds the bottom of the band already: shedding would change nothing.
@@ -208,12 +268,19 @@ def _boilers(
         if wanted is not previous and now - since < config.boiler_min_dwell_s and not forced_shed:
             wanted, why = previous, f"kept {previous} for its minimum dwell time"
 
+        cap: float | None = None
         if wanted is BoilerMode.ABSORB:
-            excess_surplus -= rated
             target_c: float | None = band.absorb_c
+            # A modulating heater takes the surplus exactly (down to its turndown, up to what comfort
+            # needs); others all or nothing.
+            if boiler.min_power_kw is not None:
+                wanted_kw = max(excess_surplus, _comfort_kw(boiler, band, config), boiler.min_power_kw)
+                cap = _keep(min(wanted_kw, rated), memory, boiler, config)
+            draw = cap if cap is not None else rated
+            excess_surplus -= draw
             # A boiler just switched will start heating; one already absorbing heats when its thermostat
-            # says so, which the measurement shows (a satisfied thermostat draws nothing).
-            plan.boiler_draw_kw += boiler.draw_kw if previous is BoilerMode.ABSORB else rated
+            # says so (a satisfied thermostat draws nothing).
+            plan.boiler_draw_kw += draw if previous is not BoilerMode.ABSORB or _heating(boiler) else 0.0
         elif wanted is BoilerMode.NORMAL:
             target_c = None
             plan.boiler_draw_kw += boiler.draw_kw
@@ -221,9 +288,66 @@ def _boilers(
             excess_deficit -= boiler.draw_kw
             target_c, why = band.hold_low(boiler, why)
             stays_on = previous is wanted and target_c == band.economy_c
-            plan.boiler_draw_kw += boiler.draw_kw if stays_on else 0.0
-        points.append(BoilerSetpoint(boiler.asset_id, boiler.module_id, wanted, target_c, why))
+            draw = boiler.draw_kw if stays_on else 0.0
+            if boiler.min_power_kw is not None:
+                cap, why = _cap_under_the_ceiling(plan, boiler, band, memory, why)
+                draw = min(draw, cap)
+            plan.boiler_draw_kw += draw
+        points.append(BoilerSetpoint(boiler.asset_id, boiler.module_id, wanted, target_c, why, cap))
     return tuple(points)
+
+
+def _heating(boiler: BoilerView) -> bool:
+    return boiler.heating if boiler.heating is not None else boiler.draw_kw > 0.0
+
+
+def _cap_under_the_ceiling(
+    plan: _Plan, boiler: BoilerView, band: _ThermostatBand, memory: StrategyMemory, why: str
+) -> tuple[float, str]:
+    """A modulating boiler's heater cap while it is not absorbing: a comfort share that grows from nothing
+    ``COMFORT_BAND_K`` above the thermostat's switch-on point to the full power at it, so the water settles
+    just above the bottom of the band where the cap meets the process's demand (as a tank held by a
+    continuous heater does, not swinging through a thermostat's differential), without full-power steps.
+    Peak shaving adds what fits under the level with the site as planned so far (heat taken in the
+    valleys need not be taken in the next peak); the battery covers what comfort takes beyond it."""
+    rated = boiler.rated_power_kw or 0.0
+    turndown = boiler.min_power_kw or 0.0
+    ceiling = min(plan.peak_level_kw, plan.import_ceiling_kw)
+    room = 0.0
+    if plan.config.mode is Mode.PEAK_SHAVING:
+        room = max(ceiling - (plan.neutral_kw + plan.boiler_draw_kw), 0.0)
+    comfort = _comfort_kw(boiler, band, plan.config)
+    if room + comfort >= rated:
+        return _keep(rated, memory, boiler, plan.config), why
+    cap = room + comfort
+    cap = cap if cap >= turndown else (turndown if comfort > 0.0 else 0.0)
+    capped = f"{why}; heater capped at {cap:.1f} kW" + (
+        f" under {ceiling:.1f} kW" if plan.config.mode is Mode.PEAK_SHAVING else " for comfort"
+    )
+    return _keep(cap, memory, boiler, plan.config), capped
+
+
+def _comfort_kw(boiler: BoilerView, band: _ThermostatBand, config: ControllerConfig) -> float:
+    """The heater power comfort claims: none ``COMFORT_BAND_K`` above the thermostat's switch-on point,
+    all of it at that point (the boiler's own guard lifts any cap below the band anyway)."""
+    switch_on_c = band.low_c + config.boiler_band_guard_c
+    shortfall = (switch_on_c + COMFORT_BAND_K - boiler.temperature_c) / COMFORT_BAND_K
+    return (boiler.rated_power_kw or 0.0) * min(max(shortfall, 0.0), 1.0)
+
+
+def _may_step_up_kw(boiler: BoilerView, config: ControllerConfig) -> float:
+    """Power a boiler may add before the next cycle without being told: its thermostat switching on, or,
+    capped near the bottom of its band, its own comfort guard lifting the cap."""
+    spare = max((boiler.rated_power_kw or 0.0) - boiler.draw_kw, 0.0)
+    low = boiler.min_celsius if boiler.min_celsius is not None else boiler.temperature_c
+    near_the_bottom = boiler.temperature_c < low + config.boiler_band_guard_c + COMFORT_BAND_K
+    return spare if boiler.draw_kw <= 0.0 or near_the_bottom else 0.0
+
+
+def _keep(cap: float, memory: StrategyMemory, boiler: BoilerView, config: ControllerConfig) -> float:
+    """The previous cap when the new one is within the deadband of it (no command churn)."""
+    previous = memory.boiler_caps.get(boiler.asset_id)
+    return previous if previous is not None and abs(previous - cap) < config.deadband_kw else cap
 
 
 def _excess(
@@ -236,7 +360,10 @@ def _excess(
         excess_surplus = (target - plan.neutral_kw) - charge_room
         excess_deficit = (plan.neutral_kw - target) - discharge_room
     elif config.mode is Mode.PEAK_SHAVING:
-        excess_surplus = -math.inf
+        # Valley filling: import headroom under the level that recharging the batteries leaves unused
+        # heats the tanks, so that they coast through the next peak instead of heating in it.
+        headroom = plan.peak_level_kw - config.peak_recharge_margin_kw - plan.neutral_kw
+        excess_surplus = headroom - charge_room
         excess_deficit = (plan.neutral_kw - plan.peak_level_kw) - discharge_room_limit
     else:
         excess_surplus = excess_deficit = -math.inf
@@ -327,6 +454,15 @@ def _battery_total(
         case Mode.SELF_CONSUMPTION:
             wanted = load + config.grid_target_kw
             why = f"hold grid balance at {config.grid_target_kw:+.1f} kW"
+            if wanted < 0 and plan.wait_for_limit:
+                # Export-limit-aware charging: sell what the limit lets out, store what it would curtail.
+                allowed_out = plan.export_floor_kw - config.grid_target_kw
+                charge = min(-wanted, max(-wanted - allowed_out, 0.0))
+                wanted = -charge
+                why = (
+                    f"forecast surplus beyond the export limit fills the battery: charge {charge:.1f} kW, "
+                    "export the rest"
+                )
         case Mode.PEAK_SHAVING:
             over = load - plan.peak_level_kw
             if over > 0:
@@ -452,6 +588,11 @@ def _curtail(
         curtail = 0.0  # a surplus within the deadband of the target is not worth a curtailment
     available = sum(p.available_kw for p in pvs)
     curtail = min(curtail, available)
+    # PV the export limit tolerates with the site as it is now. An inverter that needs no curtailment is
+    # released only to its share of that, not to its maximum: the sun coming out from behind a cloud
+    # moves PV from a tenth to all of its power within a second, faster than a control cycle.
+    headroom = max(import_kw - hard_floor, 0.0)
+    ceilings = sum(p.max_output_kw for p in pvs if p.max_output_kw is not None)
     points: list[PvSetpoint] = []
     for pv in pvs:
         share = curtail * pv.available_kw / available if available > 0 else 0.0
@@ -459,7 +600,8 @@ def _curtail(
         if share <= 0.0:
             if ceiling is None:
                 continue  # nothing to release to: the inverter never told us its maximum
-            points.append(PvSetpoint(pv.asset_id, pv.module_id, ceiling, "no curtailment needed", False))
+            own_headroom = headroom * ceiling / ceilings if ceilings > 0 else 0.0
+            points.append(_release(pv, ceiling, own_headroom, memory, config))
             continue
         limit = max(pv.available_kw - share, 0.0)
         if ceiling is not None:
@@ -477,6 +619,25 @@ def _curtail(
         points.append(PvSetpoint(pv.asset_id, pv.module_id, limit, f"curtail {share:.1f} kW to {why}", True))
     applied = sum(pv.available_kw - p.limit_kw for pv, p in _pairs(pvs, points) if p.curtailed)
     return tuple(points), max(applied, 0.0)
+
+
+def _release(
+    pv: PvView, ceiling: float, headroom_kw: float, memory: StrategyMemory, config: ControllerConfig
+) -> PvSetpoint:
+    """The limit of an inverter that needs no curtailment: its maximum, or what it produces now plus its
+    share of the export limit's headroom when that is less."""
+    cap = min(ceiling, pv.available_kw + headroom_kw)
+    if cap >= ceiling:
+        return PvSetpoint(pv.asset_id, pv.module_id, ceiling, "no curtailment needed", False)
+    previous = memory.pv_limit_kw.get(pv.asset_id)
+    # A previous cap still above the output by a deadband and within the headroom needs no new command.
+    limit = (
+        previous if previous is not None and pv.available_kw + config.deadband_kw <= previous <= cap else cap
+    )
+    why = (
+        f"no curtailment needed; capped at {limit:.1f} kW for the {config.export_limit_kw:g} kW export limit"
+    )
+    return PvSetpoint(pv.asset_id, pv.module_id, limit, why, False)
 
 
 def _pairs(pvs: Sequence[PvView], points: Sequence[PvSetpoint]) -> list[tuple[PvView, PvSetpoint]]:

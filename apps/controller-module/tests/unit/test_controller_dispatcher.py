@@ -176,3 +176,31 @@ async def test_a_boiler_is_commanded_only_while_absorbing_or_shedding() -> None:
     plan = [(0.0, decision(boilers=absorb), views), (40.0, decision(boilers=normal), views)]
     await run_dispatch(asset, plan, ControllerConfig(), module="boiler-module")
     assert asset.calls == [("set_temperature", {"target_celsius": 90.0})]
+
+
+async def test_an_accepted_set_point_is_known_with_when_it_was_accepted() -> None:
+    asset = Asset()
+    dispatcher = await run_dispatch(
+        asset, [(2.0, decision(batteries=charge(-20.0)), RUNNING_BATTERY)], ControllerConfig()
+    )
+    accepted_at = dispatcher.accepted["battery-01"][1]
+    assert dispatcher.in_force("battery-01", after_s=accepted_at - 0.5) == -20.0  # charging, site convention
+    assert dispatcher.in_force("battery-01", after_s=accepted_at + 0.5) is None  # telemetry is newer
+    assert dispatcher.in_force("solar-01", after_s=0.0) is None  # nothing sent to it
+
+
+async def test_a_boilers_target_and_heater_cap_are_two_set_points_sent_and_tracked_apart() -> None:
+    asset = Asset()
+    economy = (BoilerSetpoint("boiler-01", "boiler-module", BoilerMode.ECONOMY, 57.3, "test", 40.0),)
+    capped = (BoilerSetpoint("boiler-01", "boiler-module", BoilerMode.ECONOMY, 57.3, "test", 25.0),)
+    views = ((), (), (boiler(),))
+    plan = [(0.0, decision(boilers=economy), views), (5.0, decision(boilers=capped), views)]
+    dispatcher = await run_dispatch(asset, plan, ControllerConfig(), module="boiler-module")
+    first, second = asset.calls[:2], asset.calls[2:]
+    # Both set-points go out together (two channels: neither waits for the other), in either order.
+    assert sorted(first, key=lambda call: call[0]) == [
+        ("set_power_limit", {"power_kw": 40.0}),
+        ("set_temperature", {"target_celsius": 57.3}),
+    ]
+    assert second == [("set_power_limit", {"power_kw": 25.0})]  # the target is unchanged: only the cap
+    assert set(dispatcher.accepted) == {"boiler-01", "boiler-01/power_limit"}

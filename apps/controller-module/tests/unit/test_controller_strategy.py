@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 from controller_module.config import Mode
-from controller_module.decision import BoilerMode, Flag, PeakMeter, StrategyMemory
+from controller_module.decision import BoilerMode, Decision, Flag, PeakMeter, StrategyMemory
+from controller_module.forecast import Outlook
+from controller_module.snapshot import BoilerView
 from controller_module.strategy import decide
 
 from energy_edge.statemachine import AssetState
 
-from ..conftest import battery, boiler, config, pv, site
+from ..conftest import AT, battery, boiler, config, pv, site
 
 FRESH = StrategyMemory()
 
 
-def battery_kw(decision: object) -> float:
-    return sum(p.power_kw for p in decision.batteries)  # type: ignore[attr-defined]
+def battery_kw(decision: Decision) -> float:
+    return sum(p.power_kw for p in decision.batteries)
 
 
 def test_surplus_charges_the_battery() -> None:
@@ -150,7 +155,7 @@ def test_curtailment_is_undone_when_it_is_no_longer_needed() -> None:
 
 
 def test_peak_shaving_discharges_above_the_limit_only() -> None:
-    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=200.0, peak_target_kw=100.0)
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=200.0, peak_target_kw=100.0, peak_horizon_h=0.25)
     assert battery_kw(decide(site(130.0, batteries=(battery(),)), cfg, FRESH)) == pytest.approx(30.0)
     assert battery_kw(decide(site(98.0, batteries=(battery(),)), cfg, FRESH)) == 0.0
 
@@ -158,7 +163,7 @@ def test_peak_shaving_discharges_above_the_limit_only() -> None:
 def test_peak_shaving_recharges_with_headroom_below_the_limit() -> None:
     cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=100.0, peak_recharge_margin_kw=5.0)
     decision = decide(site(70.0, batteries=(battery(soc=40.0),)), cfg, FRESH)
-    assert battery_kw(decision) == pytest.approx(-25.0)  # up to 95 kW import, 5 kW below the peak
+    assert battery_kw(decision) == pytest.approx(-24.0)  # up to 94 kW: 5 kW below the limit less its margin
 
 
 def test_faulted_stopping_and_stale_assets_get_no_set_point() -> None:
@@ -270,7 +275,7 @@ def test_an_absorbing_boiler_whose_thermostat_is_satisfied_is_not_counted_as_a_l
 
 
 def test_peak_shaving_does_not_shave_below_a_peak_already_billed() -> None:
-    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=400.0, peak_target_kw=150.0)
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=400.0, peak_target_kw=150.0, peak_horizon_h=0.25)
     memory = StrategyMemory(at_s=995.0, peak=PeakMeter(peak_kw=220.0, block=0))
     decision = decide(site(200.0, batteries=(battery(),), now_s=1000.0), cfg, memory)
     assert battery_kw(decision) <= 0.0  # 200 kW is under the 220 kW peak already incurred
@@ -315,7 +320,7 @@ def test_peak_shaving_recharge_leaves_room_for_a_boiler_thermostat_to_switch_on(
         cfg,
         FRESH,
     )
-    assert battery_kw(heating) == pytest.approx(-45.0)  # already on: only the recharge margin applies
+    assert battery_kw(heating) == pytest.approx(-44.0)  # already on: only the recharge margin applies
 
 
 def test_a_reported_thermostat_differential_keeps_the_swing_just_inside_the_band() -> None:
@@ -339,3 +344,163 @@ def test_economy_stops_a_heating_boiler_half_way_up_its_thermostat_swing() -> No
     assert warming.boilers[0].target_celsius == pytest.approx(57.3)
     stopped = decide(site(20.0, boilers=(boiler(0.0, 57.1, hysteresis_k=4.0),)), config(), memory)
     assert stopped.boilers[0].target_celsius == pytest.approx(57.3)
+
+
+def test_pv_out_of_the_sun_is_released_only_as_far_as_the_export_limit_tolerates() -> None:
+    # Shaded at 7.6 of 100 kW, 2 kW exported, 30 kW allowed (31 less the margin): if the sun comes out
+    # before the next cycle, 28 kW more is all the limit takes.
+    cfg = config(mode=Mode.EXPORT_LIMIT, export_limit_kw=31.0)
+    decision = decide(site(-2.0, pvs=(pv(7.6, max_output_kw=100.0),)), cfg, FRESH)
+    [inverter] = decision.pv
+    assert inverter.limit_kw == pytest.approx(35.6)
+    assert not inverter.curtailed
+    assert "capped at 35.6 kW" in inverter.reason
+    assert decision.expected_grid_kw == pytest.approx(-2.0)
+    # A cap still above the output by the deadband and inside the headroom is kept (no command churn).
+    kept = decide(site(-2.5, pvs=(pv(8.1, max_output_kw=100.0),)), cfg, decision.memory)
+    assert kept.pv[0].limit_kw == pytest.approx(35.6)
+
+
+def test_pv_is_released_to_its_maximum_when_the_export_limit_cannot_bind() -> None:
+    decision = decide(site(-2.0, pvs=(pv(7.6, max_output_kw=100.0),)), config(export_limit_kw=200.0), FRESH)
+    assert (decision.pv[0].limit_kw, decision.pv[0].reason) == (100.0, "no curtailment needed")
+
+
+def test_with_the_limit_filling_the_battery_later_only_surplus_beyond_the_limit_is_stored() -> None:
+    # 60 kW surplus, export limit 30 (29 with the margin): 200 kWh forecast beyond the limit fills 40 kWh
+    # of room 1.5 times over, so the battery takes 31 kW and 29 kW is sold.
+    snapshot = site(-60.0, pvs=(pv(64.0, max_output_kw=100.0),), batteries=(battery(charge=50.0),))
+    cfg = config(export_limit_kw=30.0)
+    waiting = decide(snapshot, cfg, FRESH, Outlook(200.0, 100.0, 6.0, 40.0))
+    assert battery_kw(waiting) == pytest.approx(-31.0)
+    assert "forecast" in waiting.batteries[0].reason
+    # 50 kWh beyond the limit no longer covers 1.5 x 40 kWh: store all it can again, as without a forecast.
+    assert battery_kw(decide(snapshot, cfg, FRESH, Outlook(50.0, 100.0, 2.0, 40.0))) == pytest.approx(-50.0)
+    assert battery_kw(decide(snapshot, cfg, FRESH)) == pytest.approx(-50.0)
+
+
+def modulating(draw_kw: float = 0.0, temperature_c: float = 70.0) -> BoilerView:
+    return boiler(draw_kw, temperature_c, hysteresis_k=4.0, min_power_kw=3.0)
+
+
+def test_a_modulating_boiler_absorbs_exactly_the_surplus_beyond_the_battery() -> None:
+    # 62 kW surplus: the battery takes 50, the boiler is capped at the remaining 12 of its 30 kW.
+    snapshot = site(
+        -62.0, pvs=(pv(72.0, max_output_kw=100.0),), batteries=(battery(),), boilers=(modulating(),)
+    )
+    decision = decide(snapshot, config(export_limit_kw=500.0, boiler_on_fraction=0.3), FRESH)
+    [heater] = decision.boilers
+    assert heater.mode is BoilerMode.ABSORB
+    assert heater.power_limit_kw == pytest.approx(12.0)
+    assert decision.expected_grid_kw == pytest.approx(0.0)
+
+
+def test_peak_shaving_caps_a_comfortable_boiler_under_the_peak_level() -> None:
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=300.0, peak_target_kw=100.0, peak_horizon_h=0.25)
+    economy = StrategyMemory(at_s=995.0, boiler_modes={"boiler-01": (BoilerMode.ECONOMY, 0.0)})
+
+    def at(temperature_c: float) -> Decision:
+        # 90 kW of other load, the boiler heating at 30 kW in economy: 10 kW fit under the 100 kW level.
+        boilers = (modulating(30.0, temperature_c),)
+        return decide(site(120.0, batteries=(battery(),), boilers=boilers), cfg, economy)
+
+    warm = at(56.5)  # more than 1 K above the 55.3 °C switch-on point: the process can wait
+    assert warm.boilers[0].power_limit_kw == pytest.approx(10.0)
+    assert "capped at 10.0 kW" in warm.boilers[0].reason
+    assert battery_kw(warm) == pytest.approx(0.0)  # the boiler waits; the battery keeps its energy
+    # Cooler, comfort takes a growing share, and the battery holds the level for it.
+    cooling = at(55.55)  # half-way down the 0.5 K comfort span: 10 + 15 kW
+    assert cooling.boilers[0].power_limit_kw == pytest.approx(25.0)
+    assert battery_kw(cooling) == pytest.approx(15.0)
+    cold = at(55.2)
+    assert cold.boilers[0].power_limit_kw == 30.0
+    assert battery_kw(cold) == pytest.approx(20.0)
+
+
+def test_a_boiler_that_does_not_modulate_gets_no_cap() -> None:
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=300.0, peak_target_kw=100.0, peak_horizon_h=0.25)
+    decision = decide(site(120.0, batteries=(battery(),), boilers=(boiler(30.0, 60.0),)), cfg, FRESH)
+    assert decision.boilers[0].power_limit_kw is None
+
+
+def test_peak_shaving_holds_the_quarter_hour_average_not_each_second() -> None:
+    # Level 100 kW; 450 s into the block (this cycle's 5 s at 130 kW included), the remaining 450 s must
+    # make the block average 100 kW: after an average of 110 kW so far, about 90 kW, so 130 kW of import
+    # needs about 40 kW from the battery rather than 30; after 80 kW so far, about 120 kW is allowed.
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=300.0, peak_target_kw=100.0, peak_horizon_h=0.25)
+    block = int((AT.timestamp() + 450.0) // 900)
+    snapshot = replace(site(130.0, batteries=(battery(),), now_s=1000.0), at=AT + timedelta(seconds=450))
+
+    def battery_after(average_so_far_kw: float) -> float:
+        memory = StrategyMemory(at_s=995.0, peak=PeakMeter(0.0, block, average_so_far_kw * 445.0, 445.0))
+        return battery_kw(decide(snapshot, cfg, memory))
+
+    def expected(average_so_far_kw: float) -> float:
+        allowed = (100.0 * 900.0 - average_so_far_kw * 445.0 - 130.0 * 5.0) / 450.0
+        return 130.0 - allowed
+
+    assert battery_after(110.0) == pytest.approx(expected(110.0)) == pytest.approx(40.2, abs=0.1)
+    assert battery_after(80.0) == pytest.approx(expected(80.0)) == pytest.approx(10.6, abs=0.1)
+
+
+def test_a_block_that_ends_a_hair_above_the_level_does_not_raise_it() -> None:
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=300.0, peak_target_kw=100.0, peak_horizon_h=0.25)
+    memory = StrategyMemory(at_s=995.0, peak=PeakMeter(peak_kw=100.5, block=0))
+    assert battery_kw(
+        decide(site(110.0, batteries=(battery(),), now_s=1000.0), cfg, memory)
+    ) == pytest.approx(10.0)
+
+
+def test_peak_shaving_raises_the_level_to_what_the_battery_can_hold_over_the_horizon() -> None:
+    # A quarter hour at 130 kW without the battery; 30 kWh above the reserve last 4 h at 7.5 kW: the level is
+    # 122.5 kW, not the 100 kW target the battery could hold for only an hour.
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=300.0, peak_target_kw=100.0, peak_horizon_h=4.0)
+    memory = StrategyMemory(at_s=995.0, peak=PeakMeter(block=0, load_avg_kw=130.0))
+    decision = decide(site(130.0, batteries=(battery(soc=50.0),), now_s=1000.0), cfg, memory)
+    assert battery_kw(decision) == pytest.approx(7.5)
+    assert "122.5 kW peak level" in decision.batteries[0].reason
+
+
+def test_peak_shaving_fills_a_valley_with_heat_once_the_battery_is_full() -> None:
+    # 40 kW of import under a 100 kW level, battery full: a modulating boiler takes the 55 kW of headroom
+    # (less the 5 kW recharge margin) and stores it as heat at the top of its band.
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=300.0, peak_target_kw=100.0, peak_horizon_h=0.25)
+    full = battery(soc=95.0, charge=0.0)
+    filling = decide(site(40.0, batteries=(full,), boilers=(modulating(0.0, 60.0),)), cfg, FRESH)
+    [heater] = filling.boilers
+    assert heater.mode is BoilerMode.ABSORB
+    assert heater.power_limit_kw == pytest.approx(30.0)  # its full 30 kW fits under the level
+    # With room in the battery, recharging comes first and the boiler stays in economy.
+    charging = decide(
+        site(40.0, batteries=(battery(soc=50.0),), boilers=(modulating(0.0, 60.0),)), cfg, FRESH
+    )
+    assert charging.boilers[0].mode is BoilerMode.ECONOMY
+    # A heater that cannot be held to the headroom does not fill valleys.
+    fixed = decide(site(40.0, batteries=(full,), boilers=(boiler(0.0, 60.0),)), cfg, FRESH)
+    assert fixed.boilers[0].mode is BoilerMode.ECONOMY
+
+
+def test_a_capped_boiler_near_the_bottom_of_its_band_limits_recharging() -> None:
+    # Capped at 10 of 30 kW at 55.5 °C, its own comfort guard may lift the cap any second: recharging
+    # keeps 20 kW of room for it under the 299 kW the limit allows.
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=300.0, boiler_economy=True, peak_horizon_h=0.25)
+    capped = boiler(10.0, 55.5, hysteresis_k=4.0, min_power_kw=3.0)
+    economy = StrategyMemory(at_s=995.0, boiler_modes={"boiler-01": (BoilerMode.ECONOMY, 0.0)})
+    batteries = (battery(soc=40.0, charge=200.0),)
+    decision = decide(site(250.0, batteries=batteries, boilers=(capped,), now_s=1000.0), cfg, economy)
+    assert battery_kw(decision) == pytest.approx(-(299.0 - 20.0 - 250.0), abs=0.5)
+
+
+def test_economy_holds_a_modulating_boiler_just_above_the_bottom_of_its_band() -> None:
+    # Self-consumption, no surplus: the heater gets only the comfort share, nothing 0.5 K above the
+    # 55.3 °C switch-on point, half its power at 55.55 °C, its turndown rather than a sliver.
+    economy = StrategyMemory(at_s=995.0, boiler_modes={"boiler-01": (BoilerMode.ECONOMY, 0.0)})
+
+    def cap_at(temperature_c: float) -> float | None:
+        snapshot = site(40.0, batteries=(battery(soc=20.0),), boilers=(modulating(30.0, temperature_c),))
+        return decide(snapshot, config(), economy).boilers[0].power_limit_kw
+
+    assert cap_at(56.0) == 0.0
+    assert cap_at(55.55) == pytest.approx(15.0)
+    assert cap_at(55.78) == pytest.approx(3.0)  # 1.2 kW of comfort share: the 3 kW turndown
+    assert cap_at(55.2) == 30.0

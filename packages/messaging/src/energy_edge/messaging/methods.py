@@ -41,7 +41,8 @@ class SetOutput(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class SetPower(msgspec.Struct, frozen=True, kw_only=True):
-    """``start_charging`` / ``start_discharging``: power magnitude in kW; the method gives the direction."""
+    """``start_charging`` / ``start_discharging``: power magnitude in kW; the method gives the direction.
+    Also the boiler's ``set_power_limit``: the heater cap in kW."""
 
     power_kw: NonNegativeKilowatts
 

@@ -96,6 +96,10 @@ class BoilerTelemetry(TelemetryBase, frozen=True, kw_only=True, tag=AssetType.BO
     heating: bool | UnsetType = UNSET
     """The heater is on (the thermostat is calling for heat)."""
     hysteresis_k: Kelvin | UnsetType = UNSET
+    power_limit_kw: NonNegativeKilowatts | UnsetType = UNSET
+    """The heater cap a controller set (``set_power_limit``), as in force; absent when none is held."""
+    min_power_kw: NonNegativeKilowatts | UnsetType = UNSET
+    """The heater's minimum stable power (turndown): a cap below it keeps the heater off."""
     """The thermostat's switching differential: heat below target - h/2, stop above target + h/2. A
     controller needs it to keep the whole swing inside the band and to know where heating stops."""
 

@@ -18,18 +18,27 @@ All energies in kWh over the run, powers in kW:
   ``terminal_value_eur``, so a strategy cannot look good by emptying the battery before the run ends.
 - ``battery_equivalent_cycles``: battery throughput / (2 x capacity).
 - ``boiler_comfort_violation_kh``: kelvin-hours the tank spent outside its band.
-- ``grid_limit_violation_kwh``: energy beyond the import limit plus energy beyond the export limit.
+- ``grid_limit_violation_kwh``: energy beyond the import or export limit once an excursion has lasted
+  longer than ``LIMIT_RESPONSE_S`` (5 s): an export limitation scheme must bring the power back under its
+  limit within 5 s (ENA Engineering Recommendation G100), and import limitation is held to the same rule.
+  A controller that samples a meter cannot undo a step (a cloud edge, a kettle) before it has seen it;
+  one that leaves the limit crossed for longer is in breach. ``grid_limit_excursion_kwh``: all energy beyond
+  a limit, however short (what the breach figure forgives, shown so it stays small).
 - ``commands_sent``: direct methods the controller sent (0 for strategies without one).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from energy_edge.sim.equipment import battery_params, boiler_params, heat_capacity_kwh_per_k
 from energy_edge.sim.scenario import Scenario
 from energy_edge.sim.tariff import Tariff, peak_average
 from energy_edge.sim.trace import SiteTrace
+
+LIMIT_RESPONSE_S: Final = 5.0
+"""How long a grid limit may be exceeded before it is a breach (ENA ER G100's export limitation response)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +102,10 @@ def compute_kpis(trace: SiteTrace, context: KpiContext, *, commands_sent: int = 
     )
     low, high = context.boiler_min_celsius, context.boiler_max_celsius
     comfort = sum(max(low - t, 0.0, t - high) for t in trace.boiler_temperature_c) * hours
-    limits = (
-        sum(
-            max(g - context.import_limit_kw, 0.0) + max(-g - context.export_limit_kw, 0.0)
-            for g in trace.grid_kw
-        )
-        * hours
-    )
+    beyond_import = [max(g - context.import_limit_kw, 0.0) for g in trace.grid_kw]
+    beyond_export = [max(-g - context.export_limit_kw, 0.0) for g in trace.grid_kw]
+    excursions = (sum(beyond_import) + sum(beyond_export)) * hours
+    violations = (_breach(beyond_import, trace.step_s) + _breach(beyond_export, trace.step_s)) * hours
     throughput = sum(abs(b) for b in trace.battery_kw) * hours
     capacity = context.battery_capacity_kwh
     return {
@@ -116,9 +122,25 @@ def compute_kpis(trace: SiteTrace, context: KpiContext, *, commands_sent: int = 
         "battery_equivalent_cycles": throughput / (2.0 * capacity) if capacity > 0 else 0.0,
         "curtailed_kwh": sum(a - p for a, p in zip(trace.pv_available_kw, trace.pv_kw, strict=True)) * hours,
         "boiler_comfort_violation_kh": comfort,
-        "grid_limit_violation_kwh": limits,
+        "grid_limit_violation_kwh": violations,
+        "grid_limit_excursion_kwh": excursions,
         "commands_sent": float(commands_sent),
     }
+
+
+def _breach(beyond_kw: list[float], step_s: float) -> float:
+    """Sum of power beyond a limit (kW x steps), counting only what lies after the first
+    ``LIMIT_RESPONSE_S`` of each excursion (a step that straddles that moment counts in part)."""
+    total = 0.0
+    run_s = 0.0
+    for kw in beyond_kw:
+        if kw <= 0.0:
+            run_s = 0.0
+            continue
+        late_s = min(max(run_s + step_s - LIMIT_RESPONSE_S, 0.0), step_s)
+        total += kw * late_s / step_s
+        run_s += step_s
+    return total
 
 
 def regret(controller_cost: float, none_cost: float, optimal_cost: float) -> float | None:

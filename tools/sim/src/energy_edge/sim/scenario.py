@@ -144,6 +144,10 @@ class GridSection(_Section, frozen=True):
 class ModulesSection(_Section, frozen=True):
     telemetry_interval_s: Annotated[float, msgspec.Meta(ge=0.1, le=3600.0)] = 5.0
     """How often the asset modules report in the simulation (the physics still steps at ``resolution_s``)."""
+    meter_interval_s: Annotated[float, msgspec.Meta(ge=0.1, le=3600.0)] | None = None
+    """How often the grid meter reports; ``telemetry_interval_s`` when not set. The modules start together,
+    so at equal intervals every meter reading coincides with the assets' (a consistent process image, as on
+    a site where all of them report every second); a faster meter sees limits crossed sooner."""
 
 
 class Scenario(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -80,10 +80,21 @@ def module_desired(scenario: Scenario, manifest: DeploymentManifest) -> dict[str
         "max_power_kw": boiler.power_kw,
         "telemetry_interval_s": interval,
     }
-    desired["meter-module"] |= {"telemetry_interval_s": interval}
+    meter_interval = scenario.modules.meter_interval_s
+    desired["meter-module"] |= {"telemetry_interval_s": meter_interval or interval}
     desired["controller-module"] |= {
         "import_limit_kw": scenario.grid.import_limit_kw,
         "export_limit_kw": scenario.grid.export_limit_kw,
+        # What the installer enters for the controller's own clear-sky forecast: where the array is and
+        # how it faces. The sky it will actually get stays with the simulator.
+        "pv_array": {
+            "latitude": scenario.site.latitude,
+            "longitude": scenario.site.longitude,
+            "altitude_m": scenario.site.altitude_m,
+            "peak_kw": pv.kwp,
+            "tilt_deg": pv.tilt_deg,
+            "azimuth_deg": pv.azimuth_deg,
+        },
         **scenario.controller,
     }
     return desired
