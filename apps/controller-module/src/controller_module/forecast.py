@@ -108,6 +108,14 @@ class SurplusForecaster:
             self._clear_sky_slots[slot] = kw
         return kw
 
+    def _interpolated_kw(self, unix_s: float) -> float:
+        """Clear-sky power between the two nearest slot centres (a control cycle needs no fresh astronomy:
+        the clear sky changes by a few percent over a slot)."""
+        position = unix_s / SLOT_S - 0.5
+        slot = math.floor(position)
+        share = position - slot
+        return (1.0 - share) * self._slot_kw(slot) + share * self._slot_kw(slot + 1)
+
     def observe(self, snapshot: SiteSnapshot) -> None:
         """Fold one snapshot into the clearness and load averages (nothing without a meter)."""
         grid = snapshot.grid_power_kw
@@ -127,7 +135,7 @@ class SurplusForecaster:
         self.load_kw = (
             load if self.load_kw is None else _average(self.load_kw, load, dt, LOAD_TIME_CONSTANT_S)
         )
-        clear = self.clear_sky_kw(snapshot.at.timestamp())
+        clear = self._interpolated_kw(snapshot.at.timestamp())
         if snapshot.pv and clear >= MIN_CLEAR_SKY_SHARE * self.array.peak_kw:
             ratio = min(sum(p.available_kw for p in snapshot.pv) / clear, 1.3)
             self.clearness = (

@@ -73,3 +73,12 @@ def test_charging_waits_only_while_the_excess_covers_the_room_with_the_safety_ma
     assert not Outlook(59.0, 80.0, 4.0, 40.0).waits_for_the_limit(1.5)
     assert not Outlook(0.0, 300.0, 8.0, 40.0).waits_for_the_limit(1.5)  # a limit that never binds
     assert not Outlook(60.0, 80.0, 4.0, 0.0).waits_for_the_limit(1.5)  # full batteries: nothing to plan
+
+
+@pytest.mark.parametrize("hour", [6.0, 8.3, 11.4, 15.7])
+def test_between_slots_the_clear_sky_is_interpolated_closely(hour: float) -> None:
+    forecaster = SurplusForecaster(FRANKFURT)
+    unix_s = (SOLSTICE + timedelta(hours=hour)).timestamp()
+    exact = forecaster.clear_sky_kw(unix_s)
+    interpolated = forecaster._interpolated_kw(unix_s)  # pyright: ignore[reportPrivateUsage]
+    assert interpolated == pytest.approx(exact, rel=0.01, abs=0.2)
