@@ -12,8 +12,10 @@ water when the controller has gone silent. ``stop`` also drops the controller's 
 ``set_power_limit`` caps the heater below the operator's ``max_power_kw`` (an electric boiler's thyristor
 or stage control): a controller spreads heating under a peak-shaving level or matches it to a PV surplus.
 It holds with the target and lapses with it. Process comfort comes first: while the water is below
-``min_celsius`` the cap does not apply and the heater may use its full power. (This is an addition to the
-seed's method table; DESIGN.md's boiler methods are unchanged.)
+``min_celsius`` the cap does not apply and the heater may use its full power; while a cap holds and the water
+is above ``max_celsius``, the heater is off (a controller may hold a tank at the top of its band with a
+thermostat target at the top and the cap doing the regulation). (This is an addition to the seed's method
+table; DESIGN.md's boiler methods are unchanged.)
 
 ``max_power_kw`` caps the heater. A patch is checked against the boiler's nameplate before it applies (a
 band reaching the safety trip, or a limit below the heater's minimum stable power, is rejected); a narrower
@@ -98,10 +100,16 @@ class BoilerAsset(AssetModule[BoilerConfig, BoilerMeasurement]):
         return self.accepted(actual_kw=self._applied_limit_kw)
 
     def heater_limit_kw(self) -> float:
-        """The heater limit in force: the controller's cap, unless the water is below the band (comfort)."""
-        cold = self._last_temperature_c is not None and self._last_temperature_c < self.config.min_celsius
-        if self.power_cap_kw is None or cold:
+        """The heater limit in force: the controller's cap, unless the water is below the band (comfort
+        first); none at all while a capped heater's water is above the band (a controller that holds a tank
+        at the top of its band with the cap must not take it beyond, whatever happens to the controller)."""
+        temperature = self._last_temperature_c
+        if self.power_cap_kw is None:
             return self.config.max_power_kw
+        if temperature is not None and temperature < self.config.min_celsius:
+            return self.config.max_power_kw
+        if temperature is not None and temperature > self.config.max_celsius:
+            return 0.0
         return min(self.power_cap_kw, self.config.max_power_kw)
 
     async def _apply_heater_limit(self) -> None:

@@ -354,6 +354,21 @@ async def test_below_the_band_the_cap_gives_way_to_comfort() -> None:
     assert warm.power_output_kw == pytest.approx(-20.0)
 
 
+async def test_a_capped_heater_stops_above_the_band_whatever_its_thermostat_says() -> None:
+    # Target at the band's top (90 °C: the thermostat would heat on to 92 °C), a generous cap: the module
+    # switches the heater off once the water passes 90 °C.
+    asset = boiler_asset(temperature_c=88.0, draw_l_min=0.0)
+    async with module_on_hub(asset, MODULE, desired=DESIRED) as module:
+        await module.call("set_temperature", {"target_celsius": 90.0})
+        await module.call("set_power_limit", {"power_kw": 150.0})
+        await until(module, lambda: asset.heater_limit_kw() == 0.0, within_s=120)
+        await anyio.sleep(30)
+        warm = latest(module)
+    assert 90.0 < warm.temperature_c < 91.0
+    assert warm.power_output_kw == 0.0
+    assert warm.power_limit_kw == 0.0
+
+
 async def test_a_cap_above_the_heater_is_refused_and_a_lapsed_cap_restores_full_power() -> None:
     asset = boiler_asset(temperature_c=60.0)
     async with module_on_hub(asset, MODULE, desired=DESIRED) as module:

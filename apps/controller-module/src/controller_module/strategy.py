@@ -99,7 +99,6 @@ def decide(
         config=config,
         neutral_kw=neutral,
         peak_level_kw=_peak_level(config, peak, unix_s, usable),
-        switchable_kw=sum(_may_step_up_kw(b, config) for b in boilers),
         wait_for_limit=outlook is not None and outlook.waits_for_the_limit(config.forecast_safety),
     )
     boiler_points = _boilers(plan, boilers, memory, now, charge_room, discharge_room_limit, discharge_room)
@@ -234,67 +233,115 @@ def _boilers(
     discharge_room: float,
 ) -> tuple[BoilerSetpoint, ...]:
     config = plan.config
-    excess_surplus, excess_deficit = _excess(plan, charge_room, discharge_room_limit, discharge_room)
+    excess = _Excess(*_excess(plan, charge_room, discharge_room_limit, discharge_room))
     forced_shed = (plan.neutral_kw - plan.import_ceiling_kw) - discharge_room_limit > 0
 
     points: list[BoilerSetpoint] = []
     for boiler in boilers:
-        rated = boiler.rated_power_kw or 0.0
         band = _ThermostatBand.of(boiler, config)
+        drawn_before = plan.boiler_draw_kw
         previous, since = memory.boiler_modes.get(boiler.asset_id, (BoilerMode.NORMAL, -math.inf))
-        # Entering ABSORB needs room for the thermostat to call for heat at the raised target; staying
-        # only needs the target not reached.
-        room_needed = BOILER_ROOM_C if previous is BoilerMode.ABSORB else band.half_swing_c
-        has_room = boiler.temperature_c < band.absorb_c - room_needed
-        can_shed = boiler.temperature_c > band.economy_c
-
-        # Hysteresis: entering a mode takes more than staying in it.
-        absorb_at = (
-            config.boiler_off_fraction if previous is BoilerMode.ABSORB else config.boiler_on_fraction
-        ) * rated
-        shed_at = -config.boiler_off_fraction * rated if previous is BoilerMode.SHED else 0.0
-        # Only a heater that can be held to the headroom fills a valley under a peak level.
-        fills = config.mode is not Mode.PEAK_SHAVING or boiler.min_power_kw is not None
-        if has_room and fills and excess_surplus >= absorb_at:
-            wanted, why = BoilerMode.ABSORB, f"{excess_surplus:.1f} kW surplus beyond the battery"
-        elif config.boiler_economy:
-            # Economy holds the bottom of the band already: shedding would change nothing.
-            wanted, why = BoilerMode.ECONOMY, "nothing to absorb: heat only what comfort needs"
-        elif can_shed and (forced_shed or excess_deficit > shed_at):
-            deficit = f"{max(excess_deficit, 0.0):.1f} kW deficit beyond the battery"
-            wanted, why = BoilerMode.SHED, "import limit" if forced_shed else deficit
-        else:
-            wanted, why = BoilerMode.NORMAL, "no surplus or deficit beyond the battery"
+        wanted, why = _boiler_mode(boiler, band, config, previous, excess, forced_shed=forced_shed)
         if wanted is not previous and now - since < config.boiler_min_dwell_s and not forced_shed:
             wanted, why = previous, f"kept {previous} for its minimum dwell time"
-
-        cap: float | None = None
-        if wanted is BoilerMode.ABSORB:
-            target_c: float | None = band.absorb_c
-            # A modulating heater takes the surplus exactly (down to its turndown, up to what comfort
-            # needs); others all or nothing.
-            if boiler.min_power_kw is not None:
-                wanted_kw = max(excess_surplus, _comfort_kw(boiler, band, config), boiler.min_power_kw)
-                cap = _keep(min(wanted_kw, rated), memory, boiler, config)
-            draw = cap if cap is not None else rated
-            excess_surplus -= draw
-            # A boiler just switched will start heating; one already absorbing heats when its thermostat
-            # says so (a satisfied thermostat draws nothing).
-            plan.boiler_draw_kw += draw if previous is not BoilerMode.ABSORB or _heating(boiler) else 0.0
-        elif wanted is BoilerMode.NORMAL:
-            target_c = None
-            plan.boiler_draw_kw += boiler.draw_kw
-        else:
-            excess_deficit -= boiler.draw_kw
-            target_c, why = band.hold_low(boiler, why)
-            stays_on = previous is wanted and target_c == band.economy_c
-            draw = boiler.draw_kw if stays_on else 0.0
-            if boiler.min_power_kw is not None:
-                cap, why = _cap_under_the_ceiling(plan, boiler, band, memory, why)
-                draw = min(draw, cap)
-            plan.boiler_draw_kw += draw
-        points.append(BoilerSetpoint(boiler.asset_id, boiler.module_id, wanted, target_c, why, cap))
+        point = _boiler_setpoint(plan, boiler, band, memory, previous, wanted, why, excess)
+        plan.switchable_kw += _may_step_up_kw(boiler, config, plan.boiler_draw_kw - drawn_before)
+        points.append(point)
     return tuple(points)
+
+
+@dataclass(slots=True)
+class _Excess:
+    """Surplus the batteries cannot absorb and deficit they cannot cover, as the boilers take their share."""
+
+    surplus_kw: float
+    deficit_kw: float
+
+
+def _boiler_mode(
+    boiler: BoilerView,
+    band: _ThermostatBand,
+    config: ControllerConfig,
+    previous: BoilerMode,
+    excess: _Excess,
+    *,
+    forced_shed: bool,
+) -> tuple[BoilerMode, str]:
+    """The mode a boiler should be in, before the minimum dwell time is applied."""
+    rated = boiler.rated_power_kw or 0.0
+    # Entering ABSORB needs room for the heater to work below the raised target; staying only needs the
+    # target not reached.
+    if boiler.min_power_kw is not None:
+        # Its cap, not its thermostat, brings it to the top: room is anything below the cap's ramp.
+        top_c = band.high_c - config.boiler_band_guard_c
+        has_room = boiler.temperature_c < (top_c if previous is BoilerMode.ABSORB else top_c - COMFORT_BAND_K)
+    else:
+        room_needed = BOILER_ROOM_C if previous is BoilerMode.ABSORB else band.half_swing_c
+        has_room = boiler.temperature_c < band.absorb_c - room_needed
+    # Hysteresis: entering a mode takes more than staying in it.
+    absorb_at = (
+        config.boiler_off_fraction if previous is BoilerMode.ABSORB else config.boiler_on_fraction
+    ) * rated
+    shed_at = -config.boiler_off_fraction * rated if previous is BoilerMode.SHED else 0.0
+    # Only a heater that can be held to the headroom fills a valley under a peak level.
+    fills = config.mode is not Mode.PEAK_SHAVING or boiler.min_power_kw is not None
+    if has_room and fills and excess.surplus_kw >= absorb_at:
+        return BoilerMode.ABSORB, f"{excess.surplus_kw:.1f} kW surplus beyond the battery"
+    if config.boiler_economy:
+        # Economy holds the bottom of the band already: shedding would change nothing.
+        return BoilerMode.ECONOMY, "nothing to absorb: heat only what comfort needs"
+    if boiler.temperature_c > band.economy_c and (forced_shed or excess.deficit_kw > shed_at):
+        deficit = f"{max(excess.deficit_kw, 0.0):.1f} kW deficit beyond the battery"
+        return BoilerMode.SHED, "import limit" if forced_shed else deficit
+    return BoilerMode.NORMAL, "no surplus or deficit beyond the battery"
+
+
+def _boiler_setpoint(
+    plan: _Plan,
+    boiler: BoilerView,
+    band: _ThermostatBand,
+    memory: StrategyMemory,
+    previous: BoilerMode,
+    wanted: BoilerMode,
+    why: str,
+    excess: _Excess,
+) -> BoilerSetpoint:
+    """Target and heater cap for the mode, with the draw they will bring added to the plan."""
+    config = plan.config
+    rated = boiler.rated_power_kw or 0.0
+    cap: float | None = None
+    if wanted is BoilerMode.ABSORB and boiler.min_power_kw is not None:
+        # A modulating heater takes the surplus exactly (down to its turndown, up to what comfort
+        # needs). Its thermostat is set to the band's top, where it keeps calling for heat, and the
+        # cap fades out over the last ``COMFORT_BAND_K`` below the top: the tank is held there, taking
+        # what it loses, instead of swinging a whole differential below it.
+        target_c: float | None = band.high_c
+        wanted_kw = max(excess.surplus_kw, _comfort_kw(boiler, band, config), boiler.min_power_kw)
+        fade = (band.high_c - config.boiler_band_guard_c - boiler.temperature_c) / COMFORT_BAND_K
+        held = min(wanted_kw, rated) * min(max(fade, 0.0), 1.0)
+        cap = _keep(held if held >= boiler.min_power_kw else 0.0, memory, boiler, config)
+        excess.surplus_kw -= cap
+        plan.boiler_draw_kw += cap
+    elif wanted is BoilerMode.ABSORB:
+        target_c = band.absorb_c
+        excess.surplus_kw -= rated
+        # A boiler just switched will start heating; one already absorbing heats when its thermostat
+        # says so (a satisfied thermostat draws nothing).
+        plan.boiler_draw_kw += rated if previous is not BoilerMode.ABSORB or _heating(boiler) else 0.0
+    elif wanted is BoilerMode.NORMAL:
+        target_c = None
+        plan.boiler_draw_kw += boiler.draw_kw
+    else:
+        excess.deficit_kw -= boiler.draw_kw
+        target_c, why = band.hold_low(boiler, why)
+        stays_on = previous is wanted and target_c == band.economy_c
+        draw = boiler.draw_kw if stays_on else 0.0
+        if boiler.min_power_kw is not None:
+            cap, why = _cap_under_the_ceiling(plan, boiler, band, memory, why)
+            # A heater its thermostat keeps calling takes whatever the new cap allows, up or down.
+            draw = cap if stays_on and _heating(boiler) else 0.0
+        plan.boiler_draw_kw += draw
+    return BoilerSetpoint(boiler.asset_id, boiler.module_id, wanted, target_c, why, cap)
 
 
 def _heating(boiler: BoilerView) -> bool:
@@ -335,10 +382,11 @@ def _comfort_kw(boiler: BoilerView, band: _ThermostatBand, config: ControllerCon
     return (boiler.rated_power_kw or 0.0) * min(max(shortfall, 0.0), 1.0)
 
 
-def _may_step_up_kw(boiler: BoilerView, config: ControllerConfig) -> float:
-    """Power a boiler may add before the next cycle without being told: its thermostat switching on, or,
-    capped near the bottom of its band, its own comfort guard lifting the cap."""
-    spare = max((boiler.rated_power_kw or 0.0) - boiler.draw_kw, 0.0)
+def _may_step_up_kw(boiler: BoilerView, config: ControllerConfig, planned_kw: float) -> float:
+    """Power a boiler may add before the next cycle beyond what is planned for it, without being told:
+    its thermostat switching on, or, capped near the bottom of its band, its own comfort guard lifting the
+    cap."""
+    spare = max((boiler.rated_power_kw or 0.0) - planned_kw, 0.0)
     low = boiler.min_celsius if boiler.min_celsius is not None else boiler.temperature_c
     near_the_bottom = boiler.temperature_c < low + config.boiler_band_guard_c + COMFORT_BAND_K
     return spare if boiler.draw_kw <= 0.0 or near_the_bottom else 0.0
@@ -385,6 +433,7 @@ class _ThermostatBand:
     """
 
     low_c: float
+    high_c: float
     economy_c: float
     absorb_c: float
     half_swing_c: float
@@ -401,14 +450,14 @@ class _ThermostatBand:
         middle = (low + high) / 2.0
         if boiler.hysteresis_k is None:
             margin = min(config.boiler_band_margin_c, (high - low) / 2.0)
-            return cls(low, low + margin, high - margin, max(margin, 3.0 * BOILER_ROOM_C), None)
+            return cls(low, high, low + margin, high - margin, max(margin, 3.0 * BOILER_ROOM_C), None)
         half = boiler.hysteresis_k / 2.0
         guard = config.boiler_band_guard_c
         economy = min(low + half + guard, middle)
         # Stopping at low + h/2 instead of the thermostat's low + h + guard halves the swing: the tank
         # sits a quarter of a differential cooler on average, and loses less to standby and draw-off.
         cut_from = low + half if half > 2.0 * guard else None
-        return cls(low, economy, max(high - half - guard, middle), half, cut_from)
+        return cls(low, high, economy, max(high - half - guard, middle), half, cut_from)
 
     def hold_low(self, boiler: BoilerView, why: str) -> tuple[float, str]:
         """Economy (and shed) target: the bottom of the band, stopping early once the tank is warm enough."""

@@ -41,7 +41,10 @@ async def test_surplus_charges_the_battery_then_heats_the_boiler() -> None:
     assert battery.state is AssetState.RUNNING
     assert battery.power_output_kw < -20.0  # charging with the surplus
     assert isinstance(boiler, BoilerTelemetry)
-    assert boiler.target_celsius == 87.7  # absorbing: the swing (h = 4 K) ends 0.3 K under the band top
+    # Absorbing: a modulating boiler's thermostat at the band's top, its heater capped to the surplus.
+    assert boiler.target_celsius == 90.0
+    assert isinstance(boiler.power_limit_kw, float)
+    assert 0.0 < boiler.power_limit_kw <= 30.0
     assert boiler.power_output_kw < -10.0
     assert isinstance(meter, GridMeterTelemetry)
     assert abs(meter.grid_power_kw) < 10.0  # held near the zero grid target

@@ -480,15 +480,15 @@ def test_peak_shaving_fills_a_valley_with_heat_once_the_battery_is_full() -> Non
     assert fixed.boilers[0].mode is BoilerMode.ECONOMY
 
 
-def test_a_capped_boiler_near_the_bottom_of_its_band_limits_recharging() -> None:
-    # Capped at 10 of 30 kW at 55.5 °C, its own comfort guard may lift the cap any second: recharging
-    # keeps 20 kW of room for it under the 299 kW the limit allows.
-    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=300.0, boiler_economy=True, peak_horizon_h=0.25)
-    capped = boiler(10.0, 55.5, hysteresis_k=4.0, min_power_kw=3.0)
+def test_a_raised_heater_cap_is_planned_at_its_new_power() -> None:
+    # Capped at 15 kW last cycle, now at the bottom of its band: the cap goes to the full 30 kW, and the
+    # battery is planned against the import that will bring (90 kW + 30 kW against a 100 kW level).
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=300.0, peak_target_kw=100.0, peak_horizon_h=0.25)
     economy = StrategyMemory(at_s=995.0, boiler_modes={"boiler-01": (BoilerMode.ECONOMY, 0.0)})
-    batteries = (battery(soc=40.0, charge=200.0),)
-    decision = decide(site(250.0, batteries=batteries, boilers=(capped,), now_s=1000.0), cfg, economy)
-    assert battery_kw(decision) == pytest.approx(-(299.0 - 20.0 - 250.0), abs=0.5)
+    capped = boiler(15.0, 55.2, hysteresis_k=4.0, min_power_kw=3.0)
+    decision = decide(site(105.0, batteries=(battery(),), boilers=(capped,), now_s=1000.0), cfg, economy)
+    assert decision.boilers[0].power_limit_kw == 30.0
+    assert battery_kw(decision) == pytest.approx(20.0)
 
 
 def test_economy_holds_a_modulating_boiler_just_above_the_bottom_of_its_band() -> None:
