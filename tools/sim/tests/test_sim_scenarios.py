@@ -63,6 +63,11 @@ def test_an_unknown_scenario_names_the_shipped_ones() -> None:
         ("[load]", "[lode]", r"Object contains unknown field `lode`"),
         (
             "resolution_s = 1.0",
+            "resolution_s = 1.0\nwarmup_days = -1",
+            r"time\.warmup_days: Expected `int` >= 0",
+        ),
+        (
+            "resolution_s = 1.0",
             'resolution_s = 1.0\n[[tariff.periods]]\nstart = "25:00"\nend = "06:00"\n'
             "import_eur_per_kwh = 0.1",
             r"tariff\.periods\[0\]\.start",
@@ -77,6 +82,7 @@ def test_an_unknown_scenario_names_the_shipped_ones() -> None:
         "soc-window",
         "latitude",
         "section-typo",
+        "warmup",
         "clock",
     ],
 )

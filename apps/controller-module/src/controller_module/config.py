@@ -48,9 +48,14 @@ class ControllerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     15-minute average above it has been billed, shaving below that peak saves nothing: the level rises to
     it (never above ``import_limit_kw``), and the battery keeps its energy for peaks above it."""
     peak_horizon_h: Annotated[float, msgspec.Meta(ge=0.25, le=48.0)] = 4.0
-    """Peak shaving spreads the batteries' energy (above the reserve) over this many hours at the load of
-    the last quarter hour: the level rises to what they can hold that long, rather than hold a lower one until
-    they are empty and then let the peak through."""
+    """Until a day of demand has been learned (or without ``peak_plan``), peak shaving spreads the
+    batteries' energy (above the reserve) over this many hours at the load of the last quarter hour: the
+    level rises to what they can hold that long, rather than hold a lower one until they are empty and then
+    let the peak through."""
+    peak_plan: bool = True
+    """Plan peak shaving's level from the demand the controller has learned by quarter hour of the day: the
+    lowest import the batteries can hold through the next 24 hours of it (see
+    :mod:`controller_module.demand_profile`). Used once a whole day has been learned."""
     battery_reserve_percent: Percent = 20.0
     """Balancing never discharges below this SoC; only holding the import limit may use the reserve."""
     control_interval_s: Seconds = 5.0

@@ -9,6 +9,8 @@ from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 
+from controller_module.demand_profile import DemandProfile
+
 
 class BoilerMode(StrEnum):
     NORMAL = "normal"
@@ -62,6 +64,8 @@ class StrategyMemory:
     boiler_caps: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     peak: PeakMeter = field(default_factory=lambda: PeakMeter())  # noqa: PLW0108 (defined below)
     """The 15-minute average import billed so far (peak shaving's ratchet)."""
+    profile: DemandProfile = field(default_factory=DemandProfile)
+    """The site's demand by quarter hour of the day, as observed (:mod:`controller_module.demand_profile`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,18 +80,29 @@ class PeakMeter:
     seconds: float = 0.0
     load_avg_kw: float | None = None
     """Import without the batteries, averaged over about a quarter hour: what shaving holds against."""
+    demand_kws: float = 0.0
+    """Import without the batteries in this block so far (kW x s, signed): the demand profile learns it."""
+    plan_kw: float | None = None
+    """The level planned from the demand profile at the start of this block (``None``: no plan)."""
 
     def advance(self, import_kw: float, dt_s: float, block: int, load_kw: float | None = None) -> PeakMeter:
         load_avg = self.load_avg_kw
         if load_kw is not None:
             weight = 1.0 - math.exp(-dt_s / LOAD_AVERAGE_S)
             load_avg = load_kw if load_avg is None else load_avg + weight * (load_kw - load_avg)
+        demand = (load_kw if load_kw is not None else 0.0) * dt_s
         if self.block is None or block != self.block:
             finished = self.energy_kws / self.seconds if self.seconds > 0 else 0.0
             peak = max(self.peak_kw, finished) if self.block is not None else self.peak_kw
-            return PeakMeter(peak, block, max(import_kw, 0.0) * dt_s, dt_s, load_avg)
+            return PeakMeter(peak, block, max(import_kw, 0.0) * dt_s, dt_s, load_avg, demand)
         energy = self.energy_kws + max(import_kw, 0.0) * dt_s
-        return PeakMeter(self.peak_kw, block, energy, self.seconds + dt_s, load_avg)
+        return PeakMeter(
+            self.peak_kw, block, energy, self.seconds + dt_s, load_avg, self.demand_kws + demand, self.plan_kw
+        )
+
+    def demand_mean_kw(self, min_seconds: float) -> float | None:
+        """This block's mean import without batteries, when it was observed for ``min_seconds`` at least."""
+        return self.demand_kws / self.seconds if self.seconds >= min_seconds else None
 
 
 LOAD_AVERAGE_S = 900.0

@@ -8,6 +8,9 @@
   scheme must bring feed-in back under its limit within 5 s (ENA ER G100), and a cycle may be 5 s away;
 - **roll-up**: every ``rollup_interval_s``, the site roll-up on output ``cloud`` (routed to ``$upstream``);
 - **twin**: configuration from desired properties, applied atomically and reported, as on the asset modules.
+
+What the strategy learns (the demand profile) is kept in ``state`` (a :class:`StateStore` on a mounted
+volume, ``CONTROLLER_STATE_DIR``) and read back at start.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from controller_module.forecast import SurplusForecaster
 from controller_module.metrics import ControllerMetrics
 from controller_module.registry import AssetRegistry
 from controller_module.snapshot import BatteryView, PvView, SiteSnapshot
+from controller_module.state import StateStore
 from controller_module.strategy import decide
 from energy_edge.messaging import ROLLUP, Alert, AlertSeverity
 from energy_edge.messaging.edge import EdgeClient, EdgeMessage, EdgeTransportError
@@ -63,8 +67,10 @@ class ControllerService:
         monotonic: Callable[[], float] = anyio.current_time,
         metrics: ControllerMetrics | None = None,
         tracer_provider: TracerProvider | None = None,
+        state: StateStore | None = None,
     ) -> None:
         self.client = client
+        self.state = state
         self.metrics = metrics if metrics is not None else ControllerMetrics()
         self.twin: TwinConfig[ControllerConfig] = TwinConfig(ControllerConfig)
         self.config_follower = ConfigFollower(self.twin, client, apply=self._apply, name="controller")
@@ -88,6 +94,11 @@ class ControllerService:
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         await self.config_follower.load()
+        if self.state is not None:
+            profile = self.state.load_profile()
+            if profile is not None:
+                self.memory = replace(self.memory, profile=profile)
+                _log.info("demand profile loaded: %d quarter hours learned", profile.learned_slots)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(self._ingest_forever)
             tasks.start_soon(self._control_forever, tasks)
@@ -147,6 +158,9 @@ class ControllerService:
             self.forecaster.observe(snapshot)
             outlook = self.forecaster.outlook(snapshot, config.export_limit_kw - config.limit_margin_kw)
         decision = decide(snapshot, config, self.memory, outlook)
+        if self.state is not None and decision.memory.profile is not self.memory.profile:
+            # Once a quarter hour: a small synchronous write, not worth a thread.
+            self.state.save_profile(decision.memory.profile)
         self.memory = decision.memory
         self.last_decision = decision
         commands = self.dispatcher.plan(decision, snapshot, config)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Final
 
@@ -42,6 +42,7 @@ from controller_module.decision import (
     PvSetpoint,
     StrategyMemory,
 )
+from controller_module.demand_profile import MIN_OBSERVED_FRACTION, BatteryBank, DemandProfile, plan_level
 from controller_module.forecast import Outlook
 from controller_module.snapshot import BatteryView, BoilerView, PvView, SiteSnapshot
 from energy_edge.statemachine import AssetState
@@ -94,6 +95,14 @@ def decide(
     unix_s = snapshot.at.timestamp()
     without_batteries = grid + sum(b.power_kw for b in snapshot.batteries)
     peak = memory.peak.advance(grid, dt, int(unix_s // QUARTER_HOUR_S), without_batteries)
+    profile = memory.profile
+    if peak.block != memory.peak.block:
+        if memory.peak.block is not None:
+            mean = memory.peak.demand_mean_kw(MIN_OBSERVED_FRACTION * QUARTER_HOUR_S)
+            if mean is not None:
+                profile = profile.learn(memory.peak.block, mean)
+        if config.mode is Mode.PEAK_SHAVING and config.peak_plan:
+            peak = replace(peak, plan_kw=_planned_level(profile, peak, batteries, config))
     usable = _usable_energy_kwh(batteries, config)
     plan = _Plan(
         config=config,
@@ -142,6 +151,7 @@ def decide(
                 {p.asset_id: p.power_limit_kw for p in boiler_points if p.power_limit_kw is not None}
             ),
             peak=peak,
+            profile=profile,
         ),
     )
 
@@ -154,12 +164,40 @@ def _usable_energy_kwh(batteries: Sequence[BatteryView], config: ControllerConfi
     return sum(max(b.soc_percent - reserve, 0.0) / 100.0 * (b.capacity_kwh or 0.0) for b in batteries)
 
 
+def _planned_level(
+    profile: DemandProfile, peak: PeakMeter, batteries: Sequence[BatteryView], config: ControllerConfig
+) -> float | None:
+    """The level the batteries can hold through the next 24 hours of the learned demand (``None`` while a
+    day is not learned or a battery does not report its capacity). The quarter hour starting now is taken
+    at no less than the load just seen: a day heavier than the profile raises the plan at once."""
+    if peak.block is None or not batteries or any(b.capacity_kwh is None for b in batteries):
+        return None
+    demand = profile.ahead(peak.block)
+    if demand is None:
+        return None
+    if peak.load_avg_kw is not None:
+        demand[0] = max(demand[0], peak.load_avg_kw)
+    reserve = config.battery_reserve_percent
+    # A battery's limits shrink to nothing near full or empty: its rating is the larger of the two.
+    rating = sum(max(b.max_charge_kw, b.max_discharge_kw) for b in batteries)
+    bank = BatteryBank(
+        usable_kwh=_usable_energy_kwh(batteries, config) or 0.0,
+        room_kwh=sum(
+            max(100.0 - max(b.soc_percent, reserve), 0.0) / 100.0 * (b.capacity_kwh or 0.0) for b in batteries
+        ),
+        charge_kw=rating,
+        discharge_kw=rating,
+    )
+    return plan_level(demand, bank, recharge_margin_kw=config.peak_recharge_margin_kw)
+
+
 def _peak_level(config: ControllerConfig, peak: PeakMeter, unix_s: float, usable_kwh: float | None) -> float:
     """The import to hold now so that this quarter hour's average lands at the peak level.
 
-    The level is the highest of three: the peak target; what the batteries can hold for
-    ``peak_horizon_h`` against the load of the last quarter hour or so (a level they cannot hold empties
-    them early, and the peak comes anyway, later); and a peak already billed (shaving below it saves
+    The level is the highest of three: the peak target; what the batteries can hold — planned over the
+    next 24 hours of the learned demand profile once there is one, else for ``peak_horizon_h`` against the
+    load of the last quarter hour or so (a level they cannot hold empties them early, and the peak comes
+    anyway, later); and a peak already billed (shaving below it saves
     nothing; the battery's energy is better kept for peaks above it) once that exceeds the target by more
     than ``PEAK_RATCHET_TOLERANCE``, so that blocks ending a hair above the level do not creep it upwards.
 
@@ -170,7 +208,9 @@ def _peak_level(config: ControllerConfig, peak: PeakMeter, unix_s: float, usable
     ceiling = config.import_limit_kw - config.limit_margin_kw
     target = config.peak_target_kw if config.peak_target_kw is not None else ceiling
     level = peak.peak_kw if peak.peak_kw > target * (1.0 + PEAK_RATCHET_TOLERANCE) else target
-    if usable_kwh is not None and peak.load_avg_kw is not None:
+    if peak.plan_kw is not None:
+        level = max(level, peak.plan_kw)
+    elif usable_kwh is not None and peak.load_avg_kw is not None:
         level = max(level, peak.load_avg_kw - usable_kwh / config.peak_horizon_h)
     level = min(level, ceiling)
     remaining_s = QUARTER_HOUR_S - (unix_s % QUARTER_HOUR_S)

@@ -44,8 +44,9 @@ def build_report(
 ) -> dict[str, Any]:
     wall = sum(outcome.wall_time_s for outcome in outcomes.values())
     controller = outcomes.get("controller")
+    # The controller's own simulated time (a warm-up included) against its wall time.
     speedup = (
-        simulated_s / controller.wall_time_s
+        float(controller.extra.get("simulated_s", simulated_s)) / controller.wall_time_s
         if controller is not None and controller.wall_time_s > 0
         else None
     )

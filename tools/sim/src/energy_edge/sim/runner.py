@@ -58,7 +58,12 @@ def run_scenario(
             run.trace,
             compute_kpis(run.trace, context, commands_sent=run.commands_sent),
             run.wall_time_s,
-            {"rollups_sent": len(run.rollups)},
+            {
+                "rollups_sent": len(run.rollups),
+                "warmup_days": run.warmup_days,
+                "learned_quarter_hours": run.learned_quarter_hours,
+                "simulated_s": run.simulated_s,
+            },
         )
     if "none" in strategies:
         outcomes["none"] = StrategyOutcome("none", none_trace, compute_kpis(none_trace, context), none_wall)

@@ -69,6 +69,11 @@ class TimeSection(_Section, frozen=True):
     """Run only this many hours of the first day instead of whole ``days`` (a quick look, or a test)."""
     resolution_s: Annotated[float, msgspec.Meta(ge=0.1, le=900.0)] = 1.0
     """Physics step of the site model."""
+    warmup_days: Annotated[int, msgspec.Meta(ge=0, le=14)] = 0
+    """Days the controller runs on the site before the scored run (the days just before ``start``, with
+    weather and load drawn from another seed): what it learns there (its demand profile) it keeps, as a
+    controller that has been on site for a while does. Every strategy's scored run starts from the same
+    initial state; only the controller strategy runs the warm-up."""
 
 
 class WeatherSection(_Section, frozen=True):

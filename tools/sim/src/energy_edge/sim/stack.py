@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, contextmanager
@@ -20,9 +22,11 @@ from pathlib import Path
 from typing import Any, Final
 
 import anyio
+import msgspec
 from battery_module import BatteryAsset
 from boiler_module import BoilerAsset
 from controller_module.service import ControllerService
+from controller_module.state import StateStore
 from meter_module import MeterAsset
 from opentelemetry.trace import NoOpTracerProvider
 from solar_module import SolarAsset
@@ -52,6 +56,27 @@ class StackRun:
     commands_sent: int
     rollups: list[SiteRollup]
     wall_time_s: float
+    """Warm-up included."""
+    simulated_s: float
+    """Simulated time the stack ran, warm-up included (the trace covers the scored run only)."""
+    warmup_days: int = 0
+    learned_quarter_hours: int = 0
+    """Quarter hours of demand the controller had learned when the scored run began."""
+
+
+def warmup_scenario(scenario: Scenario) -> Scenario:
+    """The days before the scenario's start, for the controller's warm-up."""
+    days = scenario.time.warmup_days
+    time_section = msgspec.structs.replace(
+        scenario.time, start=scenario.time.start - timedelta(days=days), days=days, hours=None, warmup_days=0
+    )
+    return msgspec.structs.replace(scenario, time=time_section)
+
+
+def warmup_seed(seed: int) -> int:
+    """Weather and load of the warm-up days: their own draws, so the controller cannot learn the scored
+    day itself."""
+    return (seed * 1_000_003 + 7_919) % 2**31
 
 
 def module_desired(scenario: Scenario, manifest: DeploymentManifest) -> dict[str, dict[str, Any]]:
@@ -111,18 +136,47 @@ def run_stack(
     """Run the controller strategy to the end of the scenario (blocking; virtual time)."""
     manifest = load_manifest(manifest_path or find_deployment_template())
     started = time.perf_counter()
+    warmup = warmup_scenario(scenario) if scenario.time.warmup_days else None
+    warmup_s = warmup.duration_s() if warmup is not None else 0.0
+    scored_s = scenario.duration_s(days)
+
+    def shifted(offset_s: float) -> Progress | None:
+        report = progress
+        if report is None:
+            return None
+        return lambda done, _total: report(offset_s + done, warmup_s + scored_s)
+
     result: dict[str, Any] = {}
+    with _modules_quiet(), tempfile.TemporaryDirectory(prefix="edge-sim-controller-") as state_dir:
+        # The controller's state volume: the warm-up's learned demand is there when the scored run starts
+        # its controller afresh (a module restart at midnight, as far as the controller can tell).
+        state = StateStore(Path(state_dir))
+        if warmup is not None:
 
-    async def main() -> None:
-        result.update(await _simulate(scenario, manifest, seed=seed, days=days, progress=progress))
+            async def warm_up() -> None:
+                await _simulate(
+                    warmup, manifest, seed=warmup_seed(seed), days=None, progress=shifted(0.0), state=state
+                )
 
-    with _modules_quiet():
+            anyio.run(warm_up, backend="asyncio", backend_options={"loop_factory": VirtualTimeLoop})
+        learned = state.load_profile()
+
+        async def main() -> None:
+            result.update(
+                await _simulate(
+                    scenario, manifest, seed=seed, days=days, progress=shifted(warmup_s), state=state
+                )
+            )
+
         anyio.run(main, backend="asyncio", backend_options={"loop_factory": VirtualTimeLoop})
     return StackRun(
         trace=result["trace"],
         commands_sent=result["commands"],
         rollups=result["rollups"],
         wall_time_s=time.perf_counter() - started,
+        simulated_s=warmup_s + scored_s,
+        warmup_days=scenario.time.warmup_days,
+        learned_quarter_hours=0 if learned is None else learned.learned_slots,
     )
 
 
@@ -133,6 +187,7 @@ async def _simulate(
     seed: int,
     days: int | None,
     progress: Progress | None,
+    state: StateStore | None = None,
 ) -> Mapping[str, Any]:
     model = SiteModel(scenario, seed=seed, days=days)
     loop = asyncio.get_running_loop()
@@ -146,8 +201,16 @@ async def _simulate(
     def now() -> float:
         return loop.virtual_time - origin
 
+    last_instant: list[tuple[float, datetime]] = [(math.nan, model.start)]
+
     def clock() -> datetime:
-        return model.start + timedelta(seconds=now())
+        # The modules whose turn comes at one virtual instant all read the clock: build its datetime once.
+        t = loop.virtual_time
+        at, instant = last_instant[0]
+        if t != at:
+            instant = model.start + timedelta(seconds=t - origin)
+            last_instant[0] = (t, instant)
+        return instant
 
     tracing = NoOpTracerProvider()  # spans would only cost time: nobody reads them in a simulation
     assets: dict[str, AssetModule[Any, Any]] = {
@@ -173,7 +236,11 @@ async def _simulate(
                 for module_id, asset in assets.items()
             ]
             controller = ControllerService(
-                clients["controller-module"], clock=clock, monotonic=monotonic, tracer_provider=tracing
+                clients["controller-module"],
+                clock=clock,
+                monotonic=monotonic,
+                tracer_provider=tracing,
+                state=state,
             )
             tasks = await stack.enter_async_context(anyio.create_task_group())
             for host in hosts:

@@ -1,0 +1,190 @@
+"""The site's demand as the controller has observed it, by quarter hour of the day, and the peak level it
+can hold with that.
+
+Peak shaving without a forecast must guess how long a high load lasts: the horizon rule (what the batteries
+hold for ``peak_horizon_h`` against the last quarter hour's load) sets a level that is too high when a
+shift starts with its heaviest hours and lighter hours (or the sun) follow, and the demand meter bills that
+level for the month. A site repeats itself from one working day to the next, so the controller learns its
+own: for each quarter hour of the day the import without batteries (meter plus battery output, i.e. what
+the batteries would have to shave; the boilers as they were steered are part of it), an exponentially
+weighted mean over the days seen (``DAY_WEIGHT``), kept apart for working days and weekends (a factory's
+Saturday is not its Tuesday). With a whole day learned, the level is planned: the lowest import the
+batteries can hold over the next 24 hours of that profile, recharging below the level where it dips
+(:func:`plan_level`).
+
+Decisions:
+- Quarter hours and day kinds are taken in UTC. The controller is told where the site is, not its time
+  zone; a site's shifts then sit an hour off twice a year, and the profile re-learns within a few days.
+- Only quarter hours observed for at least ``MIN_OBSERVED_FRACTION`` of their length are learned (a
+  controller started mid-block has not seen the block's average).
+- The profile survives restarts: :mod:`controller_module.state` keeps it in a file (JSON, below).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Final
+
+import msgspec
+
+SLOT_S: Final = 900
+SLOTS_PER_DAY: Final = 96
+DAY_WEIGHT: Final = 0.5
+"""How much a newly observed day counts against what was learned before (about three days' memory)."""
+MIN_OBSERVED_FRACTION: Final = 0.8
+PLAN_EFFICIENCY: Final = 0.95
+"""Charge and discharge efficiency the plan assumes for each direction (batteries do not report theirs)."""
+PLAN_ITERATIONS: Final = 32
+SATURDAY: Final = 5
+MAX_GAP_SLOTS: Final = 4
+"""Unlearned quarter hours the plan bridges with the last value before them (an hour)."""
+
+
+class DayKind(StrEnum):
+    WORKDAY = "workday"
+    WEEKEND = "weekend"
+
+
+def day_kind(unix_s: float) -> DayKind:
+    weekday = datetime.fromtimestamp(unix_s, UTC).weekday()
+    return DayKind.WEEKEND if weekday >= SATURDAY else DayKind.WORKDAY
+
+
+class ProfileFile(msgspec.Struct, forbid_unknown_fields=True):
+    """The profile as stored: per day kind, 96 quarter hours from 00:00 UTC, ``null`` where not learned."""
+
+    version: int
+    slot_s: int
+    workday: list[float | None]
+    weekend: list[float | None]
+
+
+PROFILE_FILE_VERSION: Final = 1
+
+
+@dataclass(frozen=True, slots=True)
+class DemandProfile:
+    """Import without batteries (kW, > 0 import) per quarter hour of the UTC day, per kind of day."""
+
+    workday: tuple[float | None, ...] = (None,) * SLOTS_PER_DAY
+    weekend: tuple[float | None, ...] = (None,) * SLOTS_PER_DAY
+
+    def slots(self, kind: DayKind) -> tuple[float | None, ...]:
+        return self.workday if kind is DayKind.WORKDAY else self.weekend
+
+    def learn(self, block: int, mean_kw: float) -> DemandProfile:
+        """Fold one quarter hour's mean (block = Unix seconds // 900) into its slot."""
+        if not math.isfinite(mean_kw):
+            return self
+        kind = day_kind(block * SLOT_S)
+        slot = block % SLOTS_PER_DAY
+        values = list(self.slots(kind))
+        before = values[slot]
+        values[slot] = mean_kw if before is None else before + DAY_WEIGHT * (mean_kw - before)
+        learned = tuple(values)
+        if kind is DayKind.WORKDAY:
+            return DemandProfile(learned, self.weekend)
+        return DemandProfile(self.workday, learned)
+
+    def ahead(self, block: int, count: int = SLOTS_PER_DAY) -> list[float] | None:
+        """The learned demand of ``count`` quarter hours from ``block`` on, or ``None`` while one of them
+        (of its own kind of day) has not been learned yet."""
+        out: list[float] = []
+        day, slots = -1, self.workday
+        for b in range(block, block + count):
+            if b // SLOTS_PER_DAY != day:  # the kind of day changes only at midnight
+                day = b // SLOTS_PER_DAY
+                slots = self.slots(day_kind(day * SLOTS_PER_DAY * SLOT_S))
+            value = _bridged(slots, b % SLOTS_PER_DAY)
+            if value is None:
+                return None
+            out.append(value)
+        return out
+
+    @property
+    def learned_slots(self) -> int:
+        return sum(v is not None for v in self.workday) + sum(v is not None for v in self.weekend)
+
+    def to_file(self) -> ProfileFile:
+        return ProfileFile(PROFILE_FILE_VERSION, SLOT_S, list(self.workday), list(self.weekend))
+
+    @classmethod
+    def from_file(cls, stored: ProfileFile) -> DemandProfile:
+        """Checks what a file claims: its version, slot length and 96 finite values (or nulls) per kind."""
+        if stored.version != PROFILE_FILE_VERSION:
+            raise ValueError(f"profile file version {stored.version}, expected {PROFILE_FILE_VERSION}")
+        if stored.slot_s != SLOT_S:
+            raise ValueError(f"profile slot_s {stored.slot_s}, expected {SLOT_S}")
+        for name, values in (("workday", stored.workday), ("weekend", stored.weekend)):
+            if len(values) != SLOTS_PER_DAY:
+                raise ValueError(f"profile {name}: {len(values)} values, expected {SLOTS_PER_DAY}")
+            bad = next((i for i, v in enumerate(values) if v is not None and not math.isfinite(v)), None)
+            if bad is not None:
+                raise ValueError(f"profile {name}[{bad}] is not a finite number")
+        return cls(tuple(stored.workday), tuple(stored.weekend))
+
+
+def _bridged(slots: tuple[float | None, ...], slot: int) -> float | None:
+    """A slot's value, or across a gap of at most ``MAX_GAP_SLOTS`` the last value learned before it (a
+    restart loses the quarter hour in progress; a controller stopped at the end of a day never sees its
+    last quarter hour end)."""
+    for back in range(MAX_GAP_SLOTS + 1):
+        value = slots[slot - back]  # a negative index wraps to the evening before
+        if value is not None:
+            return value
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class BatteryBank:
+    """What the plan needs of the batteries together."""
+
+    usable_kwh: float
+    """Stored above the reserve now."""
+    room_kwh: float
+    """Room above what is stored now, up to full."""
+    charge_kw: float
+    discharge_kw: float
+
+
+def plan_level(
+    demand_kw: Sequence[float], bank: BatteryBank, *, recharge_margin_kw: float, slot_h: float = SLOT_S / 3600
+) -> float:
+    """The lowest import the batteries can hold through ``demand_kw`` (one value per slot): above it they
+    discharge (within their power), below it (less ``recharge_margin_kw``) they recharge, and they never
+    run empty. The batteries' efficiency is taken as ``PLAN_EFFICIENCY`` each way. Bisection on the level:
+    a lower level never needs less energy."""
+    if not demand_kw:
+        return 0.0
+    capacity = bank.usable_kwh + bank.room_kwh
+
+    def holds(level: float) -> bool:
+        stored = bank.usable_kwh
+        for demand in demand_kw:
+            over = demand - level
+            if over > 0.0:
+                if over > bank.discharge_kw + 1e-9:
+                    return False
+                stored -= over * slot_h / PLAN_EFFICIENCY
+                if stored < 0.0:
+                    return False
+            else:
+                spare = min(-over - recharge_margin_kw, bank.charge_kw)
+                if spare > 0.0:
+                    stored = min(stored + spare * slot_h * PLAN_EFFICIENCY, capacity)
+        return True
+
+    low, high = min(demand_kw) - bank.discharge_kw, max(demand_kw)
+    if holds(low):
+        return low
+    for _ in range(PLAN_ITERATIONS):
+        middle = (low + high) / 2.0
+        if holds(middle):
+            high = middle
+        else:
+            low = middle
+    return high

@@ -1,0 +1,265 @@
+"""The learned demand profile, the level planned from it, and where it is kept between restarts."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import msgspec
+import pytest
+from controller_module.config import ControllerConfig, Mode
+from controller_module.decision import PeakMeter, StrategyMemory
+from controller_module.demand_profile import (
+    SLOTS_PER_DAY,
+    BatteryBank,
+    DayKind,
+    DemandProfile,
+    ProfileFile,
+    day_kind,
+    plan_level,
+)
+from controller_module.snapshot import SiteSnapshot
+from controller_module.state import PROFILE_FILE, StateStore
+from controller_module.strategy import decide
+
+from ..conftest import battery, config, site
+
+TUESDAY_0000 = int(datetime(2024, 4, 16, tzinfo=UTC).timestamp())
+TUESDAY_BLOCK = TUESDAY_0000 // 900
+SATURDAY_BLOCK = TUESDAY_BLOCK + 4 * SLOTS_PER_DAY
+
+
+def learned_day(values: list[float], block: int = TUESDAY_BLOCK) -> DemandProfile:
+    profile = DemandProfile()
+    for offset, value in enumerate(values):
+        profile = profile.learn(block + offset, value)
+    return profile
+
+
+# -- the profile ------------------------------------------------------------------------------------------
+
+
+def test_days_are_workdays_or_weekends_by_utc_date() -> None:
+    assert day_kind(TUESDAY_0000) is DayKind.WORKDAY
+    assert day_kind(SATURDAY_BLOCK * 900) is DayKind.WEEKEND
+    assert day_kind(SATURDAY_BLOCK * 900 - 1) is DayKind.WORKDAY  # Friday 23:59:59
+
+
+def test_a_quarter_hour_is_learned_into_its_slot_and_later_days_are_weighted_in() -> None:
+    profile = DemandProfile().learn(TUESDAY_BLOCK + 40, 200.0)  # 10:00 UTC
+    assert profile.workday[40] == 200.0
+    assert profile.learned_slots == 1
+    # The next day's 10:00 at 100 kW moves the slot halfway.
+    profile = profile.learn(TUESDAY_BLOCK + SLOTS_PER_DAY + 40, 100.0)
+    assert profile.workday[40] == pytest.approx(150.0)
+    assert profile.weekend == (None,) * SLOTS_PER_DAY
+
+
+def test_a_weekend_is_learned_apart_from_the_working_days() -> None:
+    profile = DemandProfile().learn(SATURDAY_BLOCK + 40, 20.0)
+    assert profile.weekend[40] == 20.0
+    assert profile.workday[40] is None
+
+
+def test_a_non_finite_mean_changes_nothing() -> None:
+    profile = DemandProfile()
+    assert profile.learn(TUESDAY_BLOCK, float("nan")) is profile
+
+
+def test_the_day_ahead_is_known_once_every_quarter_hour_of_it_is() -> None:
+    profile = learned_day([float(i) for i in range(SLOTS_PER_DAY - 12)])
+    assert profile.ahead(TUESDAY_BLOCK) is None  # three hours missing
+    for offset in range(SLOTS_PER_DAY - 12, SLOTS_PER_DAY):
+        profile = profile.learn(TUESDAY_BLOCK + offset, float(offset))
+    # From 12:00 on: the afternoon, then the next (working) day's morning, from the same profile.
+    ahead = profile.ahead(TUESDAY_BLOCK + 48)
+    assert ahead is not None
+    assert ahead[:2] == [48.0, 49.0]
+    assert ahead[-1] == 47.0
+    # Friday noon looks into Saturday, which has not been learned.
+    assert profile.ahead(SATURDAY_BLOCK - 48) is None
+
+
+# -- the plan ---------------------------------------------------------------------------------------------
+
+
+BANK = BatteryBank(usable_kwh=47.5, room_kwh=0.0, charge_kw=100.0, discharge_kw=100.0)
+
+
+def test_the_plan_spreads_the_battery_over_the_whole_peak() -> None:
+    # Two hours at 200 kW over a 100 kW base; 47.5 kWh usable at 95 % discharge efficiency delivers 45.1 kWh:
+    # over two hours, 22.6 kW: the level is 177.4 kW. The horizon rule at four hours would hold 188 kW.
+    demand = [100.0] * 4 + [200.0] * 8 + [100.0] * 4
+    level = plan_level(demand, BANK, recharge_margin_kw=5.0)
+    assert level == pytest.approx(200.0 - 47.5 * 0.95 / 2.0, abs=0.01)
+
+
+def test_a_gap_of_up_to_an_hour_is_bridged_with_the_last_value_before_it() -> None:
+    values = [float(i) for i in range(SLOTS_PER_DAY)]
+    gapped = list(range(SLOTS_PER_DAY))
+    del gapped[50:54]  # 12:30 to 13:30 never learned (a restart)
+    profile = DemandProfile()
+    for slot in gapped:
+        profile = profile.learn(TUESDAY_BLOCK + slot, values[slot])
+    ahead = profile.ahead(TUESDAY_BLOCK)
+    assert ahead is not None
+    assert ahead[49:55] == [49.0, 49.0, 49.0, 49.0, 49.0, 54.0]
+    # The last quarter hour of the day, never seen to end, takes the one before it.
+    last = learned_day(values[:-1]).ahead(TUESDAY_BLOCK)
+    assert last is not None
+    assert last[-1] == 94.0
+    # Five missing quarter hours are too many.
+    del gapped[50:51]
+    profile = DemandProfile()
+    for slot in gapped:
+        profile = profile.learn(TUESDAY_BLOCK + slot, values[slot])
+    assert profile.ahead(TUESDAY_BLOCK) is None
+
+
+def test_the_plan_recharges_in_the_valley_between_two_peaks() -> None:
+    # Two one-hour peaks of 200 kW with two hours at 100 kW between: the battery refills between them, so
+    # each peak gets the whole usable energy.
+    bank = BatteryBank(usable_kwh=47.5, room_kwh=10.0, charge_kw=100.0, discharge_kw=100.0)
+    demand = [200.0] * 4 + [100.0] * 8 + [200.0] * 4
+    level = plan_level(demand, bank, recharge_margin_kw=5.0)
+    assert level == pytest.approx(200.0 - 47.5 * 0.95, abs=0.01)
+    # Without the power to recharge, the energy is shared by both peaks.
+    shared = plan_level(demand, replace(bank, charge_kw=0.0), recharge_margin_kw=5.0)
+    assert shared == pytest.approx(200.0 - 47.5 * 0.95 / 2.0, abs=0.01)
+
+
+def test_the_plan_respects_the_batteries_power() -> None:
+    # Plenty of energy, 30 kW of power: the level cannot go below the peak less 30 kW.
+    bank = BatteryBank(usable_kwh=1000.0, room_kwh=0.0, charge_kw=30.0, discharge_kw=30.0)
+    assert plan_level([100.0, 250.0, 100.0], bank, recharge_margin_kw=5.0) == pytest.approx(220.0, abs=0.01)
+
+
+# -- in the strategy --------------------------------------------------------------------------------------
+
+
+WEDNESDAY_1000 = datetime(2024, 4, 17, 10, 0, 1, tzinfo=UTC)
+SHAVING = config(
+    mode=Mode.PEAK_SHAVING,
+    import_limit_kw=400.0,
+    peak_target_kw=100.0,
+    peak_horizon_h=4.0,
+    battery_reserve_percent=10.0,
+)
+
+
+def shift_day() -> DemandProfile:
+    """A working day of 100 kW with a two-hour 200 kW shift from 10:00 UTC."""
+    demand = [100.0] * SLOTS_PER_DAY
+    demand[40:48] = [200.0] * 8
+    return learned_day(demand)
+
+
+def at_ten(grid_kw: float, soc: float) -> SiteSnapshot:
+    return replace(site(grid_kw, batteries=(battery(soc=soc),), now_s=1000.0), at=WEDNESDAY_1000)
+
+
+def test_peak_shaving_plans_its_level_from_a_learned_day() -> None:
+    # At 10:00 the load is 200 kW and the battery (100 kWh) holds 47.5 kWh above its 10 % reserve: the
+    # horizon rule would hold 188 kW for four hours; the plan knows the shift lasts two and holds 177.4 kW.
+    block = int(WEDNESDAY_1000.timestamp()) // 900
+    memory = StrategyMemory(
+        at_s=999.0, peak=PeakMeter(block=block - 1, load_avg_kw=200.0), profile=shift_day()
+    )
+    decision = decide(at_ten(200.0, 57.5), SHAVING, memory)
+    planned = decision.memory.peak.plan_kw
+    assert planned is not None
+    assert planned == pytest.approx(200.0 - 47.5 * 0.95 / 2.0, abs=0.05)
+    assert sum(p.power_kw for p in decision.batteries) == pytest.approx(200.0 - planned, abs=0.05)
+
+
+def test_without_a_learned_day_the_horizon_rule_holds() -> None:
+    block = int(WEDNESDAY_1000.timestamp()) // 900
+    memory = StrategyMemory(at_s=999.0, peak=PeakMeter(block=block - 1, load_avg_kw=200.0))
+    decision = decide(at_ten(200.0, 57.5), SHAVING, memory)
+    assert decision.memory.peak.plan_kw is None
+    # 47.5 kWh over 4 h: 11.9 kW of discharge, a 188.1 kW level.
+    assert sum(p.power_kw for p in decision.batteries) == pytest.approx(47.5 / 4.0, abs=0.05)
+
+
+def test_peak_plan_off_keeps_the_horizon_rule() -> None:
+    block = int(WEDNESDAY_1000.timestamp()) // 900
+    memory = StrategyMemory(
+        at_s=999.0, peak=PeakMeter(block=block - 1, load_avg_kw=200.0), profile=shift_day()
+    )
+    decision = decide(at_ten(200.0, 57.5), replace_config(SHAVING, peak_plan=False), memory)
+    assert decision.memory.peak.plan_kw is None
+
+
+def test_a_finished_quarter_hour_is_learned_and_a_partly_seen_one_is_not() -> None:
+    block = int(WEDNESDAY_1000.timestamp()) // 900
+    seen = PeakMeter(block=block - 1, energy_kws=900.0 * 150.0, seconds=900.0, demand_kws=900.0 * 150.0)
+    learned = decide(at_ten(150.0, 50.0), SHAVING, StrategyMemory(at_s=999.0, peak=seen)).memory.profile
+    assert learned.workday[39] == pytest.approx(150.0)  # 09:45 UTC
+    glimpsed = replace(seen, seconds=60.0, demand_kws=60.0 * 150.0)
+    untouched = decide(at_ten(150.0, 50.0), SHAVING, StrategyMemory(at_s=999.0, peak=glimpsed)).memory.profile
+    assert untouched.learned_slots == 0
+
+
+# -- kept between restarts --------------------------------------------------------------------------------
+
+
+def test_the_profile_survives_a_restart(tmp_path: Path) -> None:
+    profile = shift_day()
+    assert StateStore(tmp_path).save_profile(profile)
+    assert StateStore(tmp_path).load_profile() == profile
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_no_file_means_nothing_learned(tmp_path: Path) -> None:
+    assert StateStore(tmp_path / "absent").load_profile() is None
+
+
+@pytest.mark.parametrize(
+    ("content", "complaint"),
+    [
+        (b"{not json", "ignored"),
+        (b'{"version": 1, "slot_s": 900, "workday": [1.0], "weekend": []}', "1 values, expected 96"),
+        (b'{"version": 2, "slot_s": 900, "workday": [], "weekend": []}', "version 2"),
+        (b'{"version": 1, "slot_s": 600, "workday": [], "weekend": []}', "slot_s 600"),
+        (b'{"version": 1, "slot_s": 900, "workday": "x", "weekend": []}', "Expected `array`"),
+    ],
+)
+def test_a_broken_file_is_reported_and_ignored(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, content: bytes, complaint: str
+) -> None:
+    (tmp_path / PROFILE_FILE).write_bytes(content)
+    with caplog.at_level(logging.WARNING):
+        assert StateStore(tmp_path).load_profile() is None
+    assert complaint in caplog.text
+    assert "learning afresh" in caplog.text
+
+
+def test_a_non_finite_value_in_the_file_is_refused() -> None:
+    stored = DemandProfile().to_file()
+    stored.workday[3] = float("inf")
+    with pytest.raises(ValueError, match=r"workday\[3\] is not a finite number"):
+        DemandProfile.from_file(stored)
+
+
+def test_a_failed_write_is_logged_once_and_the_controller_carries_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "state"
+    blocker.write_text("a file where the directory should be")
+    store = StateStore(blocker)
+    with caplog.at_level(logging.WARNING):
+        assert not store.save_profile(shift_day())
+        assert not store.save_profile(shift_day())
+    assert caplog.text.count("not saved") == 1
+
+
+def test_the_file_format_is_plain_json(tmp_path: Path) -> None:
+    StateStore(tmp_path).save_profile(DemandProfile().learn(TUESDAY_BLOCK, 42.0))
+    stored = msgspec.json.decode((tmp_path / PROFILE_FILE).read_bytes(), type=ProfileFile)
+    assert (stored.version, stored.slot_s, stored.workday[0], stored.weekend[0]) == (1, 900, 42.0, None)
+
+
+def replace_config(cfg: ControllerConfig, **changes: object) -> ControllerConfig:
+    return msgspec.structs.replace(cfg, **changes)
