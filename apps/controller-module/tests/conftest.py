@@ -85,6 +85,11 @@ def site(
 
 
 def config(**overrides: Any) -> ControllerConfig:
-    fields: dict[str, Any] = {"battery_ramp_kw_per_s": 1000.0, "boiler_min_dwell_s": 0.1}
+    # The tables' arithmetic is written around a 1 kW limit margin (the default is smaller).
+    fields: dict[str, Any] = {
+        "battery_ramp_kw_per_s": 1000.0,
+        "boiler_min_dwell_s": 0.1,
+        "limit_margin_kw": 1.0,
+    }
     fields.update(overrides)
     return ControllerConfig(**fields)

@@ -40,9 +40,12 @@ class ControllerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     """Hard ceiling on import in every mode (connection or tariff peak); also the peak-shaving level."""
     export_limit_kw: Kilowatts = 100.0
     """Hard ceiling on feed-in in every mode (the grid operator's export limit)."""
-    limit_margin_kw: Kilowatts = 1.0
+    limit_margin_kw: Kilowatts = 0.5
     """The controller aims this far inside both grid limits: load moves between two control cycles and
-    between a meter reading and the set-point it causes, and a limit is not to be touched by noise."""
+    between a meter reading and the set-point it causes, and a limit is not to be touched by noise. Larger
+    moves cross it briefly and are caught by the limit guard (a meter reading beyond a limit starts a cycle
+    at once) within the 5 s an export limitation scheme has (ENA G100); every kilowatt of margin is a
+    kilowatt of feed-in curtailed for as long as the export limit binds."""
     peak_target_kw: Kilowatts | None = None
     """Peak shaving's level (the demand-charge peak to stay under); ``import_limit_kw`` when not set. Once a
     15-minute average above it has been billed, shaving below that peak saves nothing: the level rises to

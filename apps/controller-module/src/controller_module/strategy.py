@@ -54,11 +54,17 @@ COMFORT_BAND_K: Final = 0.5
 PEAK_FLOOR_FRACTION: Final = 0.8
 """However far a block has overshot, the import is not pushed below this share of the level (the battery
 would empty itself on a block already lost)."""
+UNDERSHOOT_SPREAD_S: Final = 300.0
+"""A quarter hour's undershoot (import below the level so far) is spread over at least this long."""
 MIN_SETPOINT_KW: Final = 0.1
 COMMANDABLE: Final = frozenset({AssetState.IDLE, AssetState.STARTING, AssetState.RUNNING})
 BOILER_ROOM_C: Final = 1.0
 """A boiler within this of the top of its band has no room left to absorb surplus."""
 TOLERANCE_KW: Final = 0.5
+EXPORT_SIDE_DEADBAND: Final = 0.25
+"""Share of the deadband a self-consumption battery set-point may err by on the export side."""
+PV_DEADBAND_SHARE: Final = 0.25
+"""Share of the deadband a curtailing inverter's limit may stay below what is needed."""
 """Expected grid power within this of a limit does not count as a violation (measurement noise)."""
 
 
@@ -114,7 +120,12 @@ def decide(
     battery_plan = _battery_total(plan, charge_room, discharge_room, discharge_room_limit)
     battery_points = _distribute(plan, batteries, battery_plan, memory, dt)
     after_batteries = neutral + plan.boiler_draw_kw - sum(p.power_kw for p in battery_points)
-    pv_points, curtail_kw = _curtail(plan, pvs, after_batteries, memory)
+    # A battery takes seconds to follow a new set-point; an inverter's limit acts within one. PV is
+    # curtailed and released against the batteries as they are now where they would export more than
+    # planned (turning from discharge to charge when the sun is back after a cloud the battery filled
+    # in): what they will take on top counts from the next cycle, once they have turned.
+    turning = max(sum(b.power_kw for b in batteries) - sum(p.power_kw for p in battery_points), 0.0)
+    pv_points, curtail_kw = _curtail(plan, pvs, after_batteries - turning, memory)
     expected = after_batteries + curtail_kw
 
     flags: set[Flag] = set()
@@ -217,6 +228,11 @@ def _peak_level(config: ControllerConfig, peak: PeakMeter, unix_s: float, usable
     if peak.seconds <= config.control_interval_s or remaining_s < 1.0:
         return level  # nothing measured in this block yet to balance
     allowed = (level * (peak.seconds + remaining_s) - peak.energy_kws) / remaining_s
+    if allowed > level:
+        # What the block undershot is spread over at least UNDERSHOOT_SPREAD_S: in the last seconds of a
+        # block it would otherwise allow a surge of import (batteries stopping, boilers stepping on) whose
+        # ramp back spills into the next block, billed on its own.
+        allowed = level + (allowed - level) * remaining_s / max(remaining_s, UNDERSHOOT_SPREAD_S)
     return min(max(allowed, PEAK_FLOOR_FRACTION * level), ceiling)
 
 
@@ -360,8 +376,12 @@ def _boiler_setpoint(
         fade = (band.high_c - config.boiler_band_guard_c - boiler.temperature_c) / COMFORT_BAND_K
         held = min(wanted_kw, rated) * min(max(fade, 0.0), 1.0)
         cap = _keep(held if held >= boiler.min_power_kw else 0.0, memory, boiler, config)
-        excess.surplus_kw -= cap
-        plan.boiler_draw_kw += cap
+        # Only a thermostat that calls for heat draws: one already heating keeps calling up to the top;
+        # one that is off (coming from economy) calls only below the top less half its differential.
+        # Counting a cap the heater will not use would release PV beyond the export limit.
+        if _heating(boiler) or boiler.temperature_c < band.high_c - band.half_swing_c:
+            excess.surplus_kw -= cap
+            plan.boiler_draw_kw += cap
     elif wanted is BoilerMode.ABSORB:
         target_c = band.absorb_c
         excess.surplus_kw -= rated
@@ -544,14 +564,8 @@ def _battery_total(
             wanted = load + config.grid_target_kw
             why = f"hold grid balance at {config.grid_target_kw:+.1f} kW"
             if wanted < 0 and plan.wait_for_limit:
-                # Export-limit-aware charging: sell what the limit lets out, store what it would curtail.
                 allowed_out = plan.export_floor_kw - config.grid_target_kw
-                charge = min(-wanted, max(-wanted - allowed_out, 0.0))
-                wanted = -charge
-                why = (
-                    f"forecast surplus beyond the export limit fills the battery: charge {charge:.1f} kW, "
-                    "export the rest"
-                )
+                wanted, why = _fill_from_beyond_the_limit(-wanted, allowed_out)
         case Mode.PEAK_SHAVING:
             over = load - plan.peak_level_kw
             if over > 0:
@@ -592,6 +606,24 @@ def _battery_total(
     return _BatteryPlan(wanted, lower, upper, why)
 
 
+def _fill_from_beyond_the_limit(surplus_kw: float, allowed_out_kw: float) -> tuple[float, str]:
+    """Battery power (> 0 discharge) while the surplus beyond the export limit is forecast to fill the
+    batteries: sell what the limit lets out, store what it would curtail. And a dip of the surplus below
+    the limit (a passing cloud) is filled from the battery: that energy comes back from PV that would
+    otherwise be curtailed, so it sells at the feed-in price for nothing."""
+    if surplus_kw >= allowed_out_kw:
+        charge = surplus_kw - allowed_out_kw
+        return -charge, (
+            f"forecast surplus beyond the export limit fills the battery: charge {charge:.1f} kW, "
+            "export the rest"
+        )
+    discharge = allowed_out_kw - surplus_kw
+    return discharge, (
+        f"forecast surplus beyond the export limit refills the battery: discharge {discharge:.1f} kW "
+        "to export at the limit"
+    )
+
+
 def _distribute(
     plan: _Plan,
     batteries: Sequence[BatteryView],
@@ -616,7 +648,7 @@ def _distribute(
         step = config.battery_ramp_kw_per_s * dt
         if abs(setpoint - previous) > step:
             setpoint, why = previous + math.copysign(step, setpoint - previous), f"{why} (ramping)"
-        if abs(setpoint - previous) < config.deadband_kw and not (setpoint == 0.0 and previous != 0.0):
+        if _within_deadband(setpoint, previous, config) and not (setpoint == 0.0 and previous != 0.0):
             setpoint = previous
         setpoints.append(setpoint)
         reasons.append(why)
@@ -629,6 +661,18 @@ def _distribute(
         value = 0.0 if abs(value) < MIN_SETPOINT_KW else value
         points.append(BatterySetpoint(battery.asset_id, battery.module_id, value, why))
     return tuple(points)
+
+
+def _within_deadband(setpoint: float, previous: float, config: ControllerConfig) -> bool:
+    """Whether the previous set-point may stay. In self-consumption the deadband lies on the import side
+    only: a kept set-point may leave the site importing a little (that energy stays in the battery, worth
+    nearly what it saves), but a battery discharging more than the load, or charging less than the surplus,
+    sells stored or storable energy at the export price — so such an error is corrected once it exceeds a
+    quarter of the deadband. Other modes keep the symmetric deadband."""
+    change = setpoint - previous  # > 0: the battery should deliver more (the site would import)
+    if config.mode is Mode.SELF_CONSUMPTION:
+        return -config.deadband_kw * EXPORT_SIDE_DEADBAND < change < config.deadband_kw
+    return abs(change) < config.deadband_kw
 
 
 def _enforce_band(
@@ -697,8 +741,9 @@ def _curtail(
             limit = min(limit, ceiling)
         previous = memory.pv_limit_kw.get(pv.asset_id)
         # The deadband may keep a limit that curtails a little more than needed, never one that lets
-        # the export limit be crossed.
-        if previous is not None and limit - config.deadband_kw < previous <= limit:
+        # the export limit be crossed. A quarter of the battery's: every kilowatt kept below the limit is
+        # energy thrown away, and moving an inverter's limit wears nothing.
+        if previous is not None and limit - config.deadband_kw * PV_DEADBAND_SHARE < previous <= limit:
             limit = previous
         why = (
             f"hold grid balance at {config.grid_target_kw:+.1f} kW"

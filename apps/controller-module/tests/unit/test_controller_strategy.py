@@ -203,9 +203,39 @@ def test_small_imbalances_leave_the_battery_idle() -> None:
 
 
 def test_changes_within_the_deadband_keep_the_set_point() -> None:
+    # Charging 20 kW while the site imports 0.7 kW: within the deadband, on the import side.
     memory = StrategyMemory(battery_kw={"battery-01": -20.0})
-    decision = decide(site(-0.7, batteries=(battery(-20.0),)), config(deadband_kw=1.0), memory)
+    decision = decide(site(0.7, batteries=(battery(-20.0),)), config(deadband_kw=1.0), memory)
     assert battery_kw(decision) == -20.0
+    # In peak shaving the deadband is symmetric.
+    shaving = config(
+        deadband_kw=1.0,
+        mode=Mode.PEAK_SHAVING,
+        import_limit_kw=300.0,
+        peak_target_kw=100.0,
+        peak_horizon_h=0.25,
+    )
+    memory = StrategyMemory(battery_kw={"battery-01": 30.0})
+    decision = decide(site(99.3, batteries=(battery(30.0),)), shaving, memory)
+    assert battery_kw(decision) == 30.0
+
+
+@pytest.mark.parametrize(
+    ("grid_kw", "battery_before_kw", "battery_after_kw"),
+    [
+        (-0.7, -20.0, -20.7),  # charging less than the surplus: 0.7 kW sold, corrected
+        (-0.7, 10.0, 9.3),  # discharging more than the load: stored energy sold, corrected
+        (-0.2, 10.0, 10.0),  # within a quarter of the deadband: kept
+        (0.7, 10.0, 10.0),  # discharging a little less than the load: kept (import side)
+        (1.2, 10.0, 11.2),  # beyond the deadband on the import side: corrected
+    ],
+)
+def test_in_self_consumption_the_deadband_errs_on_the_import_side(
+    grid_kw: float, battery_before_kw: float, battery_after_kw: float
+) -> None:
+    memory = StrategyMemory(battery_kw={"battery-01": battery_before_kw})
+    decision = decide(site(grid_kw, batteries=(battery(battery_before_kw),)), config(deadband_kw=1.0), memory)
+    assert battery_kw(decision) == pytest.approx(battery_after_kw)
 
 
 def test_set_points_ramp_between_cycles() -> None:
@@ -293,13 +323,16 @@ def test_the_peak_meter_bills_quarter_hour_averages() -> None:
 
 def test_the_pv_deadband_never_keeps_a_limit_that_crosses_the_export_limit() -> None:
     # Last cycle's 40.5 kW limit is within the deadband of the 40 kW needed now, but would export 0.5 kW
-    # beyond the limit: the tighter limit is sent. A slightly tighter old limit is kept.
+    # beyond the limit: the tighter limit is sent. A slightly tighter old limit is kept: within a quarter of
+    # the deadband (every kilowatt below is feed-in thrown away), not beyond it.
     snapshot = site(-80.0, pvs=(pv(90.0, max_output_kw=100.0),), now_s=1000.0)
     cfg = config(mode=Mode.EXPORT_LIMIT, export_limit_kw=31.0)
     looser = decide(snapshot, cfg, StrategyMemory(at_s=995.0, pv_limit_kw={"solar-01": 40.5}))
-    tighter = decide(snapshot, cfg, StrategyMemory(at_s=995.0, pv_limit_kw={"solar-01": 39.5}))
+    tighter = decide(snapshot, cfg, StrategyMemory(at_s=995.0, pv_limit_kw={"solar-01": 39.8}))
+    too_tight = decide(snapshot, cfg, StrategyMemory(at_s=995.0, pv_limit_kw={"solar-01": 39.5}))
     assert looser.pv[0].limit_kw == pytest.approx(40.0)
-    assert tighter.pv[0].limit_kw == pytest.approx(39.5)
+    assert tighter.pv[0].limit_kw == pytest.approx(39.8)
+    assert too_tight.pv[0].limit_kw == pytest.approx(40.0)
 
 
 def test_peak_shaving_recharge_leaves_room_for_a_boiler_thermostat_to_switch_on() -> None:
@@ -379,8 +412,78 @@ def test_with_the_limit_filling_the_battery_later_only_surplus_beyond_the_limit_
     assert battery_kw(decide(snapshot, cfg, FRESH)) == pytest.approx(-50.0)
 
 
+def test_a_dip_below_the_export_limit_is_filled_from_a_battery_the_limit_will_refill() -> None:
+    # A cloud: 10 kW of surplus where the limit lets 29 out. The forecast surplus beyond the limit refills
+    # the battery 1.5 times over: 19 kW from the battery keep the export at the limit (that energy comes
+    # back from PV that would be curtailed).
+    snapshot = site(-10.0, pvs=(pv(14.0, max_output_kw=100.0),), batteries=(battery(soc=60.0),))
+    cfg = config(export_limit_kw=30.0)
+    dip = decide(snapshot, cfg, FRESH, Outlook(200.0, 100.0, 6.0, 40.0))
+    assert battery_kw(dip) == pytest.approx(19.0)
+    assert dip.expected_grid_kw == pytest.approx(-29.0)
+    assert "export at the limit" in dip.batteries[0].reason
+    # Without that forecast, the surplus is stored, as always.
+    assert battery_kw(decide(snapshot, cfg, FRESH, Outlook(50.0, 100.0, 2.0, 40.0))) == pytest.approx(-10.0)
+    # Nor does the battery go below its reserve for it.
+    at_reserve = site(-10.0, pvs=(pv(14.0, max_output_kw=100.0),), batteries=(battery(soc=20.0),))
+    assert battery_kw(decide(at_reserve, cfg, FRESH, Outlook(200.0, 100.0, 6.0, 40.0))) == 0.0
+    # And a site that imports (no surplus at all) is served from the battery as usual, not beyond its load.
+    night = site(8.0, batteries=(battery(soc=60.0),))
+    assert battery_kw(decide(night, cfg, FRESH, Outlook(200.0, 100.0, 6.0, 40.0))) == pytest.approx(8.0)
+
+
 def modulating(draw_kw: float = 0.0, temperature_c: float = 70.0) -> BoilerView:
     return boiler(draw_kw, temperature_c, hysteresis_k=4.0, min_power_kw=3.0)
+
+
+def test_an_idle_thermostat_near_the_top_is_not_counted_on_to_absorb() -> None:
+    # 62 kW of surplus at an export limit of 30 (29 with the margin), the battery full. A modulating boiler
+    # at 88.5 degC switched to absorb gets its thermostat at the 90 degC top: off, it calls for heat only
+    # below 88 (the top less half its 4 K differential), so it will not draw, and PV is curtailed for the
+    # whole 33 kW instead of releasing 30 kW into a heater that stays off.
+    full = battery(soc=95.0, charge=0.0)
+    idle = decide(
+        site(
+            -62.0, pvs=(pv(72.0, max_output_kw=100.0),), batteries=(full,), boilers=(modulating(0.0, 88.5),)
+        ),
+        config(export_limit_kw=30.0),
+        FRESH,
+    )
+    assert idle.boilers[0].mode is BoilerMode.ABSORB
+    assert idle.pv[0].limit_kw == pytest.approx(72.0 - 33.0)
+    assert idle.expected_grid_kw == pytest.approx(-29.0)
+    # Already heating, the same boiler keeps calling up to the top: its cap is counted.
+    heating = decide(
+        site(
+            -42.0, pvs=(pv(72.0, max_output_kw=100.0),), batteries=(full,), boilers=(modulating(20.0, 88.5),)
+        ),
+        config(export_limit_kw=30.0),
+        FRESH,
+    )
+    assert heating.boilers[0].power_limit_kw == pytest.approx(30.0)
+    assert heating.pv[0].limit_kw == pytest.approx(72.0 - 3.0)
+
+
+def test_pv_is_released_only_as_far_as_the_batteries_as_they_are_now_allow() -> None:
+    # After a cloud the battery filled in (discharging 24 kW to keep exporting 29 kW at the 30 kW limit,
+    # PV 9 kW, load 4 kW), the sun is back: 84 kW available, and the battery is told to charge 50 kW. It
+    # takes seconds to turn; the inverter's limit acts within one: PV stays where the battery as it is now
+    # keeps the export inside the limit, and is released once the battery has turned.
+    waiting = Outlook(200.0, 100.0, 6.0, 40.0)
+    cfg = config(export_limit_kw=30.0)
+    returning = site(
+        -29.0, pvs=(pv(9.0, 84.0, max_output_kw=100.0),), batteries=(battery(24.0, soc=60.0),), now_s=1000.0
+    )
+    memory = StrategyMemory(at_s=995.0, battery_kw={"battery-01": 24.0}, pv_limit_kw={"solar-01": 9.0})
+    turning = decide(returning, cfg, memory, waiting)
+    assert battery_kw(turning) == pytest.approx(-50.0)
+    assert turning.pv[0].limit_kw == pytest.approx(9.0)
+    # Next cycle the battery charges 50 kW: PV goes up to what the limit allows with it (29 + 4 + 50).
+    turned = site(
+        -29.0, pvs=(pv(83.0, 84.0, max_output_kw=100.0),), batteries=(battery(-50.0, soc=60.0),), now_s=1005.0
+    )
+    released = decide(turned, cfg, turning.memory, waiting)
+    assert released.pv[0].limit_kw == pytest.approx(83.0)
 
 
 def test_a_modulating_boiler_absorbs_exactly_the_surplus_beyond_the_battery() -> None:
@@ -441,6 +544,22 @@ def test_peak_shaving_holds_the_quarter_hour_average_not_each_second() -> None:
 
     assert battery_after(110.0) == pytest.approx(expected(110.0)) == pytest.approx(40.2, abs=0.1)
     assert battery_after(80.0) == pytest.approx(expected(80.0)) == pytest.approx(10.6, abs=0.1)
+
+
+def test_an_undershoot_is_not_spent_in_the_last_seconds_of_a_block() -> None:
+    # 890 s into a block that averaged 80 kW under a 100 kW level: spending the undershoot (17,550 kWs) in
+    # the last 10 s would allow 1,855 kW (the limit, really); spread over 300 s it allows 158.5 kW, and the
+    # battery recharges up to that less the 5 kW recharge margin.
+    cfg = config(mode=Mode.PEAK_SHAVING, import_limit_kw=300.0, peak_target_kw=100.0, peak_horizon_h=0.25)
+    block = int((AT.timestamp() + 890.0) // 900)
+    snapshot = replace(site(130.0, batteries=(battery(),), now_s=1000.0), at=AT + timedelta(seconds=890))
+    memory = StrategyMemory(at_s=995.0, peak=PeakMeter(0.0, block, 80.0 * 885.0, 885.0))
+    decision = decide(snapshot, cfg, memory)
+    undershoot = 100.0 * 890.0 - 80.0 * 885.0 - 130.0 * 5.0
+    assert decision.expected_grid_kw == pytest.approx(100.0 + undershoot / 300.0 - 5.0)
+    # With a higher load the battery still holds the allowance: it does not stop.
+    heavy = replace(site(200.0, batteries=(battery(),), now_s=1000.0), at=AT + timedelta(seconds=890))
+    assert battery_kw(decide(heavy, cfg, memory)) > 0.0
 
 
 def test_a_block_that_ends_a_hair_above_the_level_does_not_raise_it() -> None:
