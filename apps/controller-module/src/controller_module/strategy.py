@@ -125,7 +125,7 @@ def decide(
     # planned (turning from discharge to charge when the sun is back after a cloud the battery filled
     # in): what they will take on top counts from the next cycle, once they have turned.
     turning = max(sum(b.power_kw for b in batteries) - sum(p.power_kw for p in battery_points), 0.0)
-    pv_points, curtail_kw = _curtail(plan, pvs, after_batteries - turning, memory)
+    pv_points, curtail_kw = _curtail(plan, pvs, after_batteries, memory, turning)
     expected = after_batteries + curtail_kw
 
     flags: set[Flag] = set()
@@ -708,9 +708,12 @@ def _enforce_band(
 
 
 def _curtail(
-    plan: _Plan, pvs: Sequence[PvView], import_kw: float, memory: StrategyMemory
+    plan: _Plan, pvs: Sequence[PvView], import_kw: float, memory: StrategyMemory, turning_kw: float = 0.0
 ) -> tuple[tuple[PvSetpoint, ...], float]:
-    """PV limits so that import stays at or above the floor; returns them and the curtailment in kW."""
+    """PV limits so that import stays at or above the floor; returns them and the curtailment in kW.
+
+    ``turning_kw``: export the batteries add until they have followed their new set-points; the export
+    limit (not a soft target) is held against it too."""
     config = plan.config
     hard_floor = -plan.export_floor_kw
     target = plan.target_import_kw
@@ -719,12 +722,14 @@ def _curtail(
     curtail = max(0.0, floor - import_kw)
     if soft and curtail < config.deadband_kw and import_kw >= hard_floor:
         curtail = 0.0  # a surplus within the deadband of the target is not worth a curtailment
+    import_kw_now = import_kw - turning_kw
+    curtail = max(curtail, hard_floor - import_kw_now)
     available = sum(p.available_kw for p in pvs)
     curtail = min(curtail, available)
     # PV the export limit tolerates with the site as it is now. An inverter that needs no curtailment is
     # released only to its share of that, not to its maximum: the sun coming out from behind a cloud
     # moves PV from a tenth to all of its power within a second, faster than a control cycle.
-    headroom = max(import_kw - hard_floor, 0.0)
+    headroom = max(import_kw_now - hard_floor, 0.0)
     ceilings = sum(p.max_output_kw for p in pvs if p.max_output_kw is not None)
     points: list[PvSetpoint] = []
     for pv in pvs:
