@@ -1,5 +1,5 @@
-"""The exogenous series: computed once per run, as far as needed, and not a bit different from stepping
-the whole site (weather included) every step as the site model used to."""
+"""The exogenous series: computed once per run, shared by the strategies, and not a bit different from
+stepping the whole site (weather included) every step as the site model used to."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 
+from energy_edge.sim import runner
 from energy_edge.sim.equipment import ambient_c, build_site
 from energy_edge.sim.exogenous import EPSILON_S, ExogenousInputs
 from energy_edge.sim.scenario import Scenario, parse_scenario
-from energy_edge.sim.site_model import SiteModel
+from energy_edge.sim.site_model import SiteModel, run_without_control
+from energy_edge.sim.stack import run_stack
 from energy_edge.sim.trace import COLUMNS, SiteTrace
 
 from .conftest import short_scenario
@@ -104,6 +106,21 @@ def test_the_model_on_the_series_steps_exactly_as_the_whole_site(scenario: Scena
     assert len(model.trace) == len(model.exogenous.series)
 
 
+def test_a_shared_series_gives_the_run_a_series_of_its_own_gives(noon_hour: Scenario) -> None:
+    shared = ExogenousInputs(noon_hour, seed=7)
+    none = run_without_control(noon_hour, seed=7, exogenous=shared)
+    series = shared.series
+    before = (list(series.poa_w_m2), list(series.site_load_kw), list(series.ambient_c))
+    controlled = run_stack(noon_hour, seed=7, exogenous=shared)
+    alone = run_stack(noon_hour, seed=7)
+    assert columns(controlled.trace) == columns(alone.trace)
+    assert controlled.commands_sent == alone.commands_sent
+    assert columns(none) == columns(run_without_control(noon_hour, seed=7))
+    # Replaying it changed nothing in it: the next strategy gets the same day.
+    assert (list(series.poa_w_m2), list(series.site_load_kw), list(series.ambient_c)) == before
+    assert len(series) == 3600
+
+
 @pytest.fixture
 def steps_computed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     computed: list[int] = []
@@ -117,6 +134,16 @@ def steps_computed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(ExogenousInputs, "fill_to", counting)
     return computed
+
+
+def test_a_scenario_run_computes_its_weather_and_demand_once(
+    noon_hour: Scenario, steps_computed: list[int]
+) -> None:
+    result = runner.run_scenario(noon_hour, seed=7, strategies=("controller", "none"))
+    assert sum(steps_computed) == 3600  # not once per strategy
+    none, controlled = result.outcomes["none"].trace, result.outcomes["controller"].trace
+    assert list(none.load_kw) == list(controlled.load_kw)
+    assert list(none.pv_available_kw) == list(controlled.pv_available_kw)  # no curtailment moves the sun
 
 
 def test_the_series_is_computed_as_far_as_a_model_has_stepped(steps_computed: list[int]) -> None:

@@ -34,6 +34,7 @@ from energy_edge.messaging.manifest import DeploymentManifest, load_manifest
 from energy_edge.modulehost import AssetModule, ModuleHost
 from energy_edge.modulehost.testing import find_deployment_template
 from energy_edge.sim.drivers import SiteBattery, SiteBoiler, SiteMeter, SiteSolar
+from energy_edge.sim.exogenous import ExogenousInputs
 from energy_edge.sim.scenario import Scenario
 from energy_edge.sim.site_model import SiteModel
 from energy_edge.sim.trace import SiteTrace
@@ -107,6 +108,7 @@ def run_stack(
     days: int | None = None,
     progress: Progress | None = None,
     manifest_path: Path | None = None,
+    exogenous: ExogenousInputs | None = None,
 ) -> StackRun:
     """Run the controller strategy to the end of the scenario (blocking; virtual time)."""
     manifest = load_manifest(manifest_path or find_deployment_template())
@@ -114,7 +116,9 @@ def run_stack(
     result: dict[str, Any] = {}
 
     async def main() -> None:
-        result.update(await _simulate(scenario, manifest, seed=seed, days=days, progress=progress))
+        result.update(
+            await _simulate(scenario, manifest, seed=seed, days=days, progress=progress, exogenous=exogenous)
+        )
 
     with _modules_quiet():
         anyio.run(main, backend="asyncio", backend_options={"loop_factory": VirtualTimeLoop})
@@ -133,8 +137,9 @@ async def _simulate(
     seed: int,
     days: int | None,
     progress: Progress | None,
+    exogenous: ExogenousInputs | None,
 ) -> Mapping[str, Any]:
-    model = SiteModel(scenario, seed=seed, days=days)
+    model = SiteModel(scenario, seed=seed, days=days, exogenous=exogenous)
     loop = asyncio.get_running_loop()
     assert isinstance(loop, VirtualTimeLoop)
     origin = loop.virtual_time
