@@ -28,6 +28,7 @@ from energy_edge.physics import (
     BoilerParams,
     ClearSky,
     CloudModel,
+    ExogenousSeries,
     GridMeter,
     LoadShape,
     Location,
@@ -146,6 +147,40 @@ def test_whole_site_step(benchmark: BenchmarkFixture) -> None:
     reading = run(benchmark, "whole site step (sun, sky, PV, battery, boiler, load, meter)", None, step)
     assert reading.meter.grid_power_kw == pytest.approx(
         reading.load.power_kw
+        - reading.pv.power_output_kw
+        - reading.battery.power_output_kw
+        - reading.boiler.power_output_kw
+    )
+
+
+def test_site_conditions_step(benchmark: BenchmarkFixture) -> None:
+    """The half of a site step no set-point changes, which a simulator computes once per day."""
+    site, clock = example_site(random.Random(1)), Clock()
+    run(benchmark, "site step, first half: conditions", None, lambda: site.conditions(1.0, clock.tick()))
+
+
+def test_site_equipment_step(benchmark: BenchmarkFixture) -> None:
+    """The half a simulator repeats for every strategy: PV, boiler, battery and meter from a series."""
+    weather, site, clock = example_site(random.Random(1)), example_site(random.Random(1)), Clock()
+    series = ExogenousSeries(1.0)
+    for _ in range(3600):
+        now = weather.conditions(1.0, clock.tick())
+        series.append(
+            poa_w_m2=now.poa.global_w_m2,
+            ambient_c=AMBIENT_C,
+            draw_l_min=now.draw_l_min,
+            site_load_kw=now.load.power_kw,
+        )
+    setpoints = [50.0 * math.sin(2.0 * math.pi * i / 3600.0) for i in range(3600)]
+    calls = iter(range(10**12))
+
+    def step() -> Any:
+        i = next(calls) % 3600
+        return site.step_equipment(series, i, battery_setpoint_kw=setpoints[i])
+
+    reading = run(benchmark, "site step, second half: equipment on a series", None, step)
+    assert reading.meter.grid_power_kw == pytest.approx(
+        reading.site_load_kw
         - reading.pv.power_output_kw
         - reading.battery.power_output_kw
         - reading.boiler.power_output_kw

@@ -14,6 +14,7 @@ from energy_edge.physics._checks import FaultPersistsError
 from energy_edge.physics.battery import Battery, BatteryParams, BatteryReading
 from energy_edge.physics.boiler import Boiler, BoilerParams, BoilerReading
 from energy_edge.physics.clouds import BROKEN_DAY, CLEAR_DAY, OVERCAST_DAY, CloudModel, CloudRegime
+from energy_edge.physics.exogenous import ExogenousSeries
 from energy_edge.physics.load import (
     DrawProfile,
     LoadReading,
@@ -39,7 +40,7 @@ from energy_edge.physics.pv import (
     pvwatts_ac_kw,
     pvwatts_dc_kw,
 )
-from energy_edge.physics.site import Site, SiteReading, example_site
+from energy_edge.physics.site import EquipmentReading, Site, SiteConditions, SiteReading, example_site
 from energy_edge.physics.sky import ClearSky, SkyIrradiance, clear_sky, ineichen, relative_airmass
 from energy_edge.physics.sun import Location, SolarPosition, solar_position
 
@@ -63,6 +64,8 @@ __all__ = [
     "CloudModel",
     "CloudRegime",
     "DrawProfile",
+    "EquipmentReading",
+    "ExogenousSeries",
     "FaimanCellTemperature",
     "FaultPersistsError",
     "GridMeter",
@@ -76,6 +79,7 @@ __all__ = [
     "PvSystem",
     "SapmCellTemperature",
     "Site",
+    "SiteConditions",
     "SiteLoad",
     "SiteLoadParams",
     "SiteReading",

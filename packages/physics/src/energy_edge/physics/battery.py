@@ -211,7 +211,10 @@ class Battery:
         step_seconds(dt_s)
         finite("setpoint_kw", setpoint_kw)
         ambient_celsius("ambient_c", ambient_c)
+        return self._advance(dt_s, setpoint_kw, ambient_c)
 
+    def _advance(self, dt_s: float, setpoint_kw: float, ambient_c: float) -> BatteryReading:
+        """The step on inputs already checked (by :meth:`step`, or once by ``Site.step_equipment``)."""
         p = self.params
         dt_h = dt_s / 3600.0
         energy = self._energy_kwh

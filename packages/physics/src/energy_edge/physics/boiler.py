@@ -41,6 +41,8 @@ from energy_edge.physics._checks import (
 WATER_HEAT_CAPACITY_KJ_PER_KG_K = 4.186
 WATER_DENSITY_KG_PER_L = 0.983
 """At 60 °C; the tank spends its life between 50 and 90 °C."""
+MAX_DRAW_L_MIN = 1e5
+"""Upper bound of a process draw the boiler accepts: far beyond any tank's pipework."""
 _MAX_SEGMENTS = 100_000
 """More thermostat switchings than this in one step is a caller's bug (weeks per step), not a simulation."""
 
@@ -190,12 +192,20 @@ class Boiler:
     ) -> BoilerReading:
         """Advance by ``dt_s`` with the process drawing ``draw_l_min``; ``power_limit_kw`` None = rated."""
         step_seconds(dt_s)
-        in_range("draw_l_min", draw_l_min, 0.0, 1e5)
+        in_range("draw_l_min", draw_l_min, 0.0, MAX_DRAW_L_MIN)
         ambient_celsius("ambient_c", ambient_c)
+        limit_kw = None if power_limit_kw is None else non_negative("power_limit_kw", power_limit_kw)
+        return self._advance(dt_s, draw_l_min, ambient_c, limit_kw)
+
+    def _advance(
+        self, dt_s: float, draw_l_min: float, ambient_c: float, power_limit_kw: float | None
+    ) -> BoilerReading:
+        """The step on inputs already checked (by :meth:`step`, or once by ``Site.step_equipment``).
+
+        It can still refuse a step (more thermostat switchings than it integrates), before any state moves.
+        """
         p = self.params
-        limit_kw = (
-            p.rated_power_kw if power_limit_kw is None else non_negative("power_limit_kw", power_limit_kw)
-        )
+        limit_kw = p.rated_power_kw if power_limit_kw is None else power_limit_kw
         modulated_kw = min(limit_kw, p.rated_power_kw)
         if modulated_kw < p.min_power_kw or modulated_kw == 0.0:
             modulated_kw = 0.0

@@ -66,6 +66,10 @@ class GridMeter:
         non_negative("site_load_kw", site_load_kw)
         flows = [site_load_kw]
         flows.extend(-finite("power_outputs_kw", output) for output in power_outputs_kw)
+        return self._advance(dt_s, flows)
+
+    def _advance(self, dt_s: float, flows: Sequence[float]) -> MeterReading:
+        """Meter one step of checked ``flows`` (the load and every output negated: they add to import)."""
         grid_kw = math.fsum(flows)
         energy_kwh = grid_kw * dt_s / 3600.0
         if energy_kwh >= 0.0:

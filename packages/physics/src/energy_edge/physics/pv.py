@@ -32,6 +32,8 @@ from energy_edge.physics._checks import (
 
 MAX_IRRADIANCE_W_M2 = 3000.0
 """Beyond any plane on Earth (about 1400 W/m² of beam plus sky and snow-reflected light at most)."""
+MAX_WIND_M_S = 75.0
+"""Upper bound of the wind speed the cell-temperature models accept (hurricane force begins at 33 m/s)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,10 +253,16 @@ class PvSystem:
         step_seconds(dt_s)
         in_range("poa_w_m2", poa_w_m2, 0.0, MAX_IRRADIANCE_W_M2)
         ambient_celsius("ambient_c", ambient_c)
-        in_range("wind_m_s", wind_m_s, 0.0, 75.0)
+        in_range("wind_m_s", wind_m_s, 0.0, MAX_WIND_M_S)
         if target_kw is not None:
             non_negative("target_kw", target_kw)
+        return self._advance(dt_s, poa_w_m2, ambient_c, wind_m_s, target_kw)
 
+    def _advance(
+        self, dt_s: float, poa_w_m2: float, ambient_c: float, wind_m_s: float, target_kw: float | None
+    ) -> PvReading:
+        """The step on inputs already checked: :meth:`step` checks them each call, ``Site.step_equipment``
+        once (the weather in an ``ExogenousSeries`` is checked as it is appended)."""
         p = self.params
         steady_c = p.cell_temperature.cell_temperature_c(poa_w_m2, ambient_c, wind_m_s)
         if self._module_c is None or p.thermal_time_constant_s == 0.0:

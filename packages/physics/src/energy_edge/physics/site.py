@@ -4,8 +4,12 @@
     battery (set-point), boiler (thermostat, process draw), site load (profile)
     meter: grid_power_kw = load - PV - battery - boiler = load + boiler draw - PV - battery discharge
 
-This is how the simulator advances a site and what the benchmark times. Every input is checked before any
-model moves, so a rejected step leaves the whole site unchanged.
+:meth:`Site.step` advances everything at once and is what the benchmark times. A simulator that replays one
+day under several control strategies splits it in two: :meth:`Site.conditions` (sun, sky, clouds, plane of
+array, process draw, site load: what no set-point changes) once per day into an
+:class:`~energy_edge.physics.exogenous.ExogenousSeries`, then :meth:`Site.step_equipment` (PV, battery,
+boiler, meter) per strategy. Either way every input is checked before any model moves, so a rejected step
+leaves the whole site unchanged.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from energy_edge.physics._checks import ambient_celsius, finite, in_range, non_n
 from energy_edge.physics.battery import Battery, BatteryParams, BatteryReading
 from energy_edge.physics.boiler import Boiler, BoilerParams, BoilerReading
 from energy_edge.physics.clouds import BROKEN_DAY, CloudModel, CloudRegime
+from energy_edge.physics.exogenous import ExogenousSeries
 from energy_edge.physics.load import (
     DrawProfile,
     LoadReading,
@@ -28,7 +33,7 @@ from energy_edge.physics.load import (
 )
 from energy_edge.physics.meter import GridMeter, MeterReading
 from energy_edge.physics.poa import ArrayOrientation, PoaIrradiance
-from energy_edge.physics.pv import PvParams, PvReading, PvSystem
+from energy_edge.physics.pv import MAX_WIND_M_S, PvParams, PvReading, PvSystem
 from energy_edge.physics.sky import DEFAULT_LINKE_TURBIDITY, ClearSky, SkyIrradiance
 from energy_edge.physics.sun import Location, SolarPosition
 
@@ -45,6 +50,28 @@ class SiteReading(NamedTuple):
     boiler: BoilerReading
     draw_l_min: float
     load: LoadReading
+    meter: MeterReading
+
+
+class SiteConditions(NamedTuple):
+    """One step of what no set-point changes: the weather at the array and the site's own demand."""
+
+    sun: SolarPosition
+    sky: SkyIrradiance
+    """All-sky (cloudy) horizontal irradiance."""
+    poa: PoaIrradiance
+    draw_l_min: float
+    load: LoadReading
+
+
+class EquipmentReading(NamedTuple):
+    """One step of the equipment that set-points steer (:meth:`Site.step_equipment`)."""
+
+    pv: PvReading
+    battery: BatteryReading
+    boiler: BoilerReading
+    site_load_kw: float
+    """The site's own load the meter summed with the equipment's outputs."""
     meter: MeterReading
 
 
@@ -105,7 +132,7 @@ class Site:
         if when.tzinfo is None or when.utcoffset() is None:
             raise ValueError(f"when must be timezone-aware (UTC by convention), got naive {when.isoformat()}")
         ambient_celsius("ambient_c", ambient_c)
-        in_range("wind_m_s", wind_m_s, 0.0, 75.0)
+        in_range("wind_m_s", wind_m_s, 0.0, MAX_WIND_M_S)
         finite("battery_setpoint_kw", battery_setpoint_kw)
         if pv_target_kw is not None:
             non_negative("pv_target_kw", pv_target_kw)
@@ -132,6 +159,66 @@ class Site:
             power_outputs_kw=(pv.power_output_kw, battery.power_output_kw, boiler.power_output_kw),
         )
         return SiteReading(sun, sky, poa, pv, battery, boiler, draw_l_min, load, meter)
+
+    def conditions(self, dt_s: float, when: datetime) -> SiteConditions:
+        """Advance the weather and the demand by ``dt_s`` to ``when`` (timezone-aware, the end of the step).
+
+        The half of :meth:`step` that no set-point changes, with the same arithmetic: of a twin site, one
+        advanced by :meth:`step` and one by this and :meth:`step_equipment`, every reading is the same. Only
+        the cloud and load models move.
+        """
+        step_seconds(dt_s)
+        if when.tzinfo is None or when.utcoffset() is None:
+            raise ValueError(f"when must be timezone-aware (UTC by convention), got naive {when.isoformat()}")
+        draw_l_min = self.draw.flow_l_min(when)
+        sun = self.location.sun_at(when.timestamp())
+        sky = self.clouds.step(dt_s, self.clear_sky.irradiance(sun))
+        poa = self.orientation.irradiance(sun, sky)
+        load = self.load.step(dt_s, when)
+        return SiteConditions(sun, sky, poa, draw_l_min, load)
+
+    def step_equipment(
+        self,
+        series: ExogenousSeries,
+        index: int,
+        *,
+        battery_setpoint_kw: float = 0.0,
+        pv_target_kw: float | None = None,
+        boiler_power_limit_kw: float | None = None,
+    ) -> EquipmentReading:
+        """Advance PV, battery, boiler and meter by step ``index`` of ``series`` under the set-points.
+
+        The half of :meth:`step` that set-points steer; the weather, load and draw come from the series.
+        The set-points are checked on every call (as floats from then on); the series' values were checked
+        as they were appended and are not checked again. A rejected step (a bad set-point, an index outside
+        the series, a step the boiler refuses) changes no model.
+        """
+        if not (0 <= index < len(series)):
+            raise ValueError(f"index must be within the series' {len(series)} steps, got {index!r}")
+        battery_setpoint_kw = finite("battery_setpoint_kw", battery_setpoint_kw)
+        if pv_target_kw is not None:
+            pv_target_kw = non_negative("pv_target_kw", pv_target_kw)
+        if boiler_power_limit_kw is not None:
+            boiler_power_limit_kw = non_negative("boiler_power_limit_kw", boiler_power_limit_kw)
+
+        # The models' own step() would check the series' values again, every step: their unchecked halves
+        # run instead, in the order of step() (the boiler first: it may still refuse, and nothing has moved).
+        dt_s = series.step_s
+        ambient_c = series.ambient_c[index]
+        boiler = self.boiler._advance(  # pyright: ignore[reportPrivateUsage]
+            dt_s, series.draw_l_min[index], ambient_c, boiler_power_limit_kw
+        )
+        pv = self.pv._advance(  # pyright: ignore[reportPrivateUsage]
+            dt_s, series.poa_w_m2[index], ambient_c, series.wind_m_s[index], pv_target_kw
+        )
+        battery = self.battery._advance(  # pyright: ignore[reportPrivateUsage]
+            dt_s, battery_setpoint_kw, ambient_c
+        )
+        site_load_kw = series.site_load_kw[index]
+        meter = self.meter._advance(  # pyright: ignore[reportPrivateUsage]
+            dt_s, (site_load_kw, -pv.power_output_kw, -battery.power_output_kw, -boiler.power_output_kw)
+        )
+        return EquipmentReading(pv, battery, boiler, site_load_kw, meter)
 
 
 def example_site(

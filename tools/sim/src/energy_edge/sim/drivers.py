@@ -199,7 +199,7 @@ class SiteMeter:
             power_kw=0.0 if reading is None else reading.meter.grid_power_kw,
             import_energy_kwh=meter.import_energy_kwh,
             export_energy_kwh=meter.export_energy_kwh,
-            site_load_kw=None if reading is None else reading.load.power_kw,
+            site_load_kw=None if reading is None else reading.site_load_kw,
             voltage_v=NOMINAL_VOLTAGE_V,
             frequency_hz=NOMINAL_FREQUENCY_HZ,
         )

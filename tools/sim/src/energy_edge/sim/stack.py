@@ -38,6 +38,7 @@ from energy_edge.messaging.manifest import DeploymentManifest, load_manifest
 from energy_edge.modulehost import AssetModule, ModuleHost
 from energy_edge.modulehost.testing import find_deployment_template
 from energy_edge.sim.drivers import SiteBattery, SiteBoiler, SiteMeter, SiteSolar
+from energy_edge.sim.exogenous import ExogenousInputs
 from energy_edge.sim.scenario import Scenario
 from energy_edge.sim.site_model import SiteModel
 from energy_edge.sim.trace import SiteTrace
@@ -132,6 +133,7 @@ def run_stack(
     days: int | None = None,
     progress: Progress | None = None,
     manifest_path: Path | None = None,
+    exogenous: ExogenousInputs | None = None,
 ) -> StackRun:
     """Run the controller strategy to the end of the scenario (blocking; virtual time)."""
     manifest = load_manifest(manifest_path or find_deployment_template())
@@ -154,8 +156,15 @@ def run_stack(
         if warmup is not None:
 
             async def warm_up() -> None:
+                # The warm-up's own weather and load: its own series, not the scored run's.
                 await _simulate(
-                    warmup, manifest, seed=warmup_seed(seed), days=None, progress=shifted(0.0), state=state
+                    warmup,
+                    manifest,
+                    seed=warmup_seed(seed),
+                    days=None,
+                    progress=shifted(0.0),
+                    exogenous=None,
+                    state=state,
                 )
 
             anyio.run(warm_up, backend="asyncio", backend_options={"loop_factory": VirtualTimeLoop})
@@ -164,7 +173,13 @@ def run_stack(
         async def main() -> None:
             result.update(
                 await _simulate(
-                    scenario, manifest, seed=seed, days=days, progress=shifted(warmup_s), state=state
+                    scenario,
+                    manifest,
+                    seed=seed,
+                    days=days,
+                    progress=shifted(warmup_s),
+                    exogenous=exogenous,
+                    state=state,
                 )
             )
 
@@ -187,9 +202,10 @@ async def _simulate(
     seed: int,
     days: int | None,
     progress: Progress | None,
+    exogenous: ExogenousInputs | None,
     state: StateStore | None = None,
 ) -> Mapping[str, Any]:
-    model = SiteModel(scenario, seed=seed, days=days)
+    model = SiteModel(scenario, seed=seed, days=days, exogenous=exogenous)
     loop = asyncio.get_running_loop()
     assert isinstance(loop, VirtualTimeLoop)
     origin = loop.virtual_time

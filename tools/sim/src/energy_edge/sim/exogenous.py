@@ -1,0 +1,102 @@
+"""The exogenous series of a run: per step, what no set-point can change, computed once for every strategy.
+
+The sun, the clear sky, the clouds, the irradiance on the array, the air temperature, the site's own load
+and the hot-water draw are the same whatever a strategy does: the cloud and load models draw from their own
+seeded generators, and nothing a controller does reaches them. They were more than half of what a site step
+cost, and every strategy recomputed them. :class:`ExogenousInputs` computes them once per (scenario, seed,
+days), in step order and with exactly the arithmetic the whole-site step uses (``Site.conditions``, the
+same calls on the same instants), into a physics ``ExogenousSeries``; each :class:`SiteModel
+<energy_edge.sim.site_model.SiteModel>` then steps only PV, battery, boiler and meter from it
+(``Site.step_equipment``). ``run_scenario`` hands one series to the ``none`` and the ``controller`` run.
+
+The series is filled lazily, an hour of simulated time at a time, as the first model to get there needs it:
+a run starts stepping at once instead of first computing all its days (a progress bar moves from the start,
+a model advanced a few seconds in a test computes a few seconds), and a chunk keeps the loop tight. It is
+kept whole once computed, because the next strategy replays it from the start: 40 bytes per step, half of
+what one strategy's trace holds.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Final
+
+from energy_edge.physics import ExogenousSeries
+from energy_edge.sim.equipment import ambient_c, build_site
+from energy_edge.sim.scenario import Scenario
+
+EPSILON_S: Final = 1e-9
+"""Slack on the run's end, so that a float sum of steps lands on it."""
+CHUNK_S: Final = 3600.0
+"""Simulated time computed at once when a model steps past the end of the series."""
+
+
+class ExogenousInputs:
+    """The exogenous series of one run, filled in order as far as a model has stepped."""
+
+    def __init__(self, scenario: Scenario, *, seed: int, days: int | None = None) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.end_s = scenario.duration_s(days)
+        self.series = ExogenousSeries(scenario.time.resolution_s)
+        self.chunk_steps = max(1, round(CHUNK_S / self.series.step_s))
+        # A site of its own, seeded like every strategy's: only its sun, sky, cloud, array, load and draw
+        # models run here; its equipment never moves.
+        self._site = build_site(scenario, seed)
+        self._start = scenario.start_utc
+        self._tz = scenario.tz
+        self._done_s = 0.0
+        """End of the last step computed, summed step by step exactly as a model sums its clock."""
+        self._air: tuple[float, float] = (-1.0, 0.0)  # (minute it belongs to, temperature)
+        self.fill_s = 0.0
+        """Wall time spent computing the series: a strategy that replays it did not pay for it, but its
+        speed-up must (``report.json``'s ``speedup`` counts it)."""
+
+    def belongs_to(self, scenario: Scenario, *, seed: int, days: int | None) -> bool:
+        """This is the series of a run of ``scenario`` with ``seed`` over ``days``."""
+        return (
+            seed == self.seed
+            and scenario.duration_s(days) == self.end_s
+            and (scenario is self.scenario or scenario == self.scenario)
+        )
+
+    def fill_to(self, steps: int) -> int:
+        """Compute steps until the series holds ``steps`` or reaches the end of the run; returns its length.
+
+        A step ends at the sum of the step lengths so far and is computed while that sum stays within the
+        run, exactly the instants and the count at which a model steps.
+        """
+        started = time.perf_counter()
+        series = self.series
+        done = len(series)
+        dt = series.step_s
+        limit = self.end_s + EPSILON_S
+        conditions, append = self._site.conditions, series.append
+        start, tz = self._start, self._tz
+        end = self._done_s
+        while done < steps and end + dt <= limit:
+            end += dt
+            # One conversion to the site's clock serves both the draw profile and the load (each converts a
+            # UTC instant by itself otherwise); it is the same instant, so the sun's timestamp is the same.
+            now = conditions(dt, (start + timedelta(seconds=end)).astimezone(tz))
+            append(
+                poa_w_m2=now.poa.global_w_m2,
+                ambient_c=self._ambient(end - dt / 2),
+                draw_l_min=now.draw_l_min,
+                site_load_kw=now.load.power_kw,
+            )
+            self._done_s = end
+            done += 1
+        self.fill_s += time.perf_counter() - started
+        return done
+
+    def _ambient(self, offset_s: float) -> float:
+        # Air temperature moves slowly: once a minute is plenty, and a time-zone conversion per step is not.
+        minute = offset_s // 60.0
+        if minute != self._air[0]:
+            self._air = (
+                minute,
+                ambient_c(self.scenario, self._start + timedelta(seconds=minute * 60.0 + 30.0)),
+            )
+        return self._air[1]
