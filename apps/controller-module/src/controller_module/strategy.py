@@ -65,6 +65,9 @@ EXPORT_SIDE_DEADBAND: Final = 0.25
 """Share of the deadband a self-consumption battery set-point may err by on the export side."""
 PV_DEADBAND_SHARE: Final = 0.25
 """Share of the deadband a curtailing inverter's limit may stay below what is needed."""
+TOPPING_OFF_FRACTION: Final = 0.15
+"""A battery whose charge limit has tapered to this share of its rating is about to be full."""
+"""Share of the deadband a curtailing inverter's limit may stay below what is needed."""
 """Expected grid power within this of a limit does not count as a violation (measurement noise)."""
 
 
@@ -125,6 +128,14 @@ def decide(
     # planned (turning from discharge to charge when the sun is back after a cloud the battery filled
     # in): what they will take on top counts from the next cycle, once they have turned.
     turning = max(sum(b.power_kw for b in batteries) - sum(p.power_kw for p in battery_points), 0.0)
+    # A battery topping off (its charge power tapered to a trickle near full) stops charging the moment
+    # it is full, a step the next meter reading may see only seconds later: the export limit does not
+    # count on that trickle.
+    turning += sum(
+        -p.power_kw
+        for b, p in zip(batteries, battery_points, strict=True)
+        if p.power_kw < 0.0 and _topping_off(b)
+    )
     pv_points, curtail_kw = _curtail(plan, pvs, after_batteries, memory, turning)
     expected = after_batteries + curtail_kw
 
@@ -165,6 +176,12 @@ def decide(
             profile=profile,
         ),
     )
+
+
+def _topping_off(battery: BatteryView) -> bool:
+    """Charging is tapered to a trickle: the battery is about to be full."""
+    rating = max(battery.max_charge_kw, battery.max_discharge_kw)
+    return rating > 0.0 and battery.max_charge_kw <= TOPPING_OFF_FRACTION * rating
 
 
 def _usable_energy_kwh(batteries: Sequence[BatteryView], config: ControllerConfig) -> float | None:

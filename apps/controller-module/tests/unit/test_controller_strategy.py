@@ -436,6 +436,26 @@ def modulating(draw_kw: float = 0.0, temperature_c: float = 70.0) -> BoilerView:
     return boiler(draw_kw, temperature_c, hysteresis_k=4.0, min_power_kw=3.0)
 
 
+def test_a_battery_topping_off_is_not_counted_on_to_hold_the_export_limit() -> None:
+    # 35 kW of surplus at a 30 kW export limit (29 with the margin). The battery's charge limit has tapered
+    # to 3 kW of its 30: it is about to be full and will stop charging without warning. PV is curtailed
+    # for the whole 6 kW, not 3, and the battery still takes its 3 kW (export 26 kW until it is full).
+    topping = battery(-3.0, soc=94.9, charge=3.0, discharge=30.0)
+    snapshot = site(-32.0, pvs=(pv(39.0, max_output_kw=100.0),), batteries=(topping,))
+    decision = decide(snapshot, config(export_limit_kw=30.0), StrategyMemory(battery_kw={"battery-01": -3.0}))
+    assert battery_kw(decision) == pytest.approx(-3.0)
+    assert decision.pv[0].limit_kw == pytest.approx(39.0 - 6.0)
+    # With room to charge, its charge is counted as usual: charging 30 kW, the site exports 5 kW.
+    roomy = battery(-30.0, soc=60.0, charge=30.0, discharge=30.0)
+    normal = decide(
+        site(-5.0, pvs=(pv(39.0, max_output_kw=100.0),), batteries=(roomy,)),
+        config(export_limit_kw=30.0),
+        StrategyMemory(battery_kw={"battery-01": -30.0}),
+    )
+    assert battery_kw(normal) == pytest.approx(-30.0)
+    assert not normal.pv[0].curtailed
+
+
 def test_an_idle_thermostat_near_the_top_is_not_counted_on_to_absorb() -> None:
     # 62 kW of surplus at an export limit of 30 (29 with the margin), the battery full. A modulating boiler
     # at 88.5 degC switched to absorb gets its thermostat at the 90 degC top: off, it calls for heat only
