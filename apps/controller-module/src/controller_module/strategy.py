@@ -65,8 +65,9 @@ EXPORT_SIDE_DEADBAND: Final = 0.25
 """Share of the deadband a self-consumption battery set-point may err by on the export side."""
 PV_DEADBAND_SHARE: Final = 0.25
 """Share of the deadband a curtailing inverter's limit may stay below what is needed."""
-TOPPING_OFF_FRACTION: Final = 0.15
-"""A battery whose charge limit has tapered to this share of its rating is about to be full."""
+TOPPING_OFF_FRACTION: Final = 0.11
+"""A battery whose charge limit has tapered to this share of its rating is about to be full (the taper's
+last stretch: batteries taper the last few percent to around a tenth of their rating)."""
 """Share of the deadband a curtailing inverter's limit may stay below what is needed."""
 """Expected grid power within this of a limit does not count as a violation (measurement noise)."""
 
@@ -129,13 +130,14 @@ def decide(
     # in): what they will take on top counts from the next cycle, once they have turned.
     turning = max(sum(b.power_kw for b in batteries) - sum(p.power_kw for p in battery_points), 0.0)
     # A battery topping off (its charge power tapered to a trickle near full) stops charging the moment
-    # it is full, a step the next meter reading may see only seconds later: the export limit does not
-    # count on that trickle.
-    turning += sum(
+    # it is full, a step the next meter reading may see only seconds later: the export limit counts on
+    # that trickle only as far as the limit margin covers it.
+    trickle = sum(
         -p.power_kw
         for b, p in zip(batteries, battery_points, strict=True)
         if p.power_kw < 0.0 and _topping_off(b)
     )
+    turning += max(trickle - config.limit_margin_kw, 0.0)  # the margin takes what it can of the step
     pv_points, curtail_kw = _curtail(plan, pvs, after_batteries, memory, turning)
     expected = after_batteries + curtail_kw
 

@@ -437,14 +437,15 @@ def modulating(draw_kw: float = 0.0, temperature_c: float = 70.0) -> BoilerView:
 
 
 def test_a_battery_topping_off_is_not_counted_on_to_hold_the_export_limit() -> None:
-    # 35 kW of surplus at a 30 kW export limit (29 with the margin). The battery's charge limit has tapered
-    # to 3 kW of its 30: it is about to be full and will stop charging without warning. PV is curtailed
-    # for the whole 6 kW, not 3, and the battery still takes its 3 kW (export 26 kW until it is full).
+    # 35 kW of surplus at a 30 kW export limit (29 with the 1 kW margin). The battery's charge limit has
+    # tapered to 3 kW of its 30: it is about to be full and will stop charging without warning. PV is
+    # curtailed for the 3 kW beyond the limit and the 2 kW of the trickle the margin does not cover; the
+    # battery still takes its 3 kW (export 27 kW until it is full, 29 the moment it stops).
     topping = battery(-3.0, soc=94.9, charge=3.0, discharge=30.0)
     snapshot = site(-32.0, pvs=(pv(39.0, max_output_kw=100.0),), batteries=(topping,))
     decision = decide(snapshot, config(export_limit_kw=30.0), StrategyMemory(battery_kw={"battery-01": -3.0}))
     assert battery_kw(decision) == pytest.approx(-3.0)
-    assert decision.pv[0].limit_kw == pytest.approx(39.0 - 6.0)
+    assert decision.pv[0].limit_kw == pytest.approx(39.0 - 5.0)
     # With room to charge, its charge is counted as usual: charging 30 kW, the site exports 5 kW.
     roomy = battery(-30.0, soc=60.0, charge=30.0, discharge=30.0)
     normal = decide(
