@@ -84,21 +84,43 @@ class PeakMeter:
     """Import without the batteries in this block so far (kW x s, signed): the demand profile learns it."""
     plan_kw: float | None = None
     """The level planned from the demand profile at the start of this block (``None``: no plan)."""
+    boilers_kws: float = 0.0
+    """What the boilers drew of the demand in this block so far (kW x s)."""
 
-    def advance(self, import_kw: float, dt_s: float, block: int, load_kw: float | None = None) -> PeakMeter:
+    def advance(
+        self,
+        import_kw: float,
+        dt_s: float,
+        block: int,
+        load_kw: float | None = None,
+        boilers_kw: float = 0.0,
+    ) -> PeakMeter:
         load_avg = self.load_avg_kw
         if load_kw is not None:
             weight = 1.0 - math.exp(-dt_s / LOAD_AVERAGE_S)
             load_avg = load_kw if load_avg is None else load_avg + weight * (load_kw - load_avg)
         demand = (load_kw if load_kw is not None else 0.0) * dt_s
+        boilers = boilers_kw * dt_s
         if self.block is None or block != self.block:
             finished = self.energy_kws / self.seconds if self.seconds > 0 else 0.0
             peak = max(self.peak_kw, finished) if self.block is not None else self.peak_kw
-            return PeakMeter(peak, block, max(import_kw, 0.0) * dt_s, dt_s, load_avg, demand)
+            return PeakMeter(
+                peak, block, max(import_kw, 0.0) * dt_s, dt_s, load_avg, demand, boilers_kws=boilers
+            )
         energy = self.energy_kws + max(import_kw, 0.0) * dt_s
         return PeakMeter(
-            self.peak_kw, block, energy, self.seconds + dt_s, load_avg, self.demand_kws + demand, self.plan_kw
+            self.peak_kw,
+            block,
+            energy,
+            self.seconds + dt_s,
+            load_avg,
+            self.demand_kws + demand,
+            self.plan_kw,
+            self.boilers_kws + boilers,
         )
+
+    def boilers_mean_kw(self) -> float:
+        return self.boilers_kws / self.seconds if self.seconds > 0 else 0.0
 
     def demand_mean_kw(self, min_seconds: float) -> float | None:
         """This block's mean import without batteries, when it was observed for ``min_seconds`` at least."""

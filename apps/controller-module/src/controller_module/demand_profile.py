@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Final
@@ -41,6 +41,9 @@ PLAN_EFFICIENCY: Final = 0.95
 PLAN_ITERATIONS: Final = 32
 SATURDAY: Final = 5
 MAX_GAP_SLOTS: Final = 4
+BOILER_SPREAD_SLOTS: Final = 4
+"""The plan spreads the boilers' learned draw over this many quarter hours either side (about two hours
+in all): a tank holds hours of heat, so when one day's boiler drew is not when the next one's must."""
 """Unlearned quarter hours the plan bridges with the last value before them (an hour)."""
 
 
@@ -61,6 +64,9 @@ class ProfileFile(msgspec.Struct, forbid_unknown_fields=True):
     slot_s: int
     workday: list[float | None]
     weekend: list[float | None]
+    workday_boilers: list[float | None] | None = None
+    """What the boilers drew of it (absent in files written before boilers were learned apart: none)."""
+    weekend_boilers: list[float | None] | None = None
 
 
 PROFILE_FILE_VERSION: Final = 1
@@ -72,36 +78,53 @@ class DemandProfile:
 
     workday: tuple[float | None, ...] = (None,) * SLOTS_PER_DAY
     weekend: tuple[float | None, ...] = (None,) * SLOTS_PER_DAY
+    workday_boilers: tuple[float | None, ...] = (None,) * SLOTS_PER_DAY
+    """The boilers' share of the demand, learned alongside: heat that a tank lets move by hours."""
+    weekend_boilers: tuple[float | None, ...] = (None,) * SLOTS_PER_DAY
 
     def slots(self, kind: DayKind) -> tuple[float | None, ...]:
         return self.workday if kind is DayKind.WORKDAY else self.weekend
 
-    def learn(self, block: int, mean_kw: float) -> DemandProfile:
-        """Fold one quarter hour's mean (block = Unix seconds // 900) into its slot."""
-        if not math.isfinite(mean_kw):
+    def boiler_slots(self, kind: DayKind) -> tuple[float | None, ...]:
+        return self.workday_boilers if kind is DayKind.WORKDAY else self.weekend_boilers
+
+    def learn(self, block: int, mean_kw: float, boilers_kw: float = 0.0) -> DemandProfile:
+        """Fold one quarter hour's mean (block = Unix seconds // 900) into its slot, with what the boilers
+        drew of it."""
+        if not (math.isfinite(mean_kw) and math.isfinite(boilers_kw)):
             return self
         kind = day_kind(block * SLOT_S)
         slot = block % SLOTS_PER_DAY
-        values = list(self.slots(kind))
-        before = values[slot]
-        values[slot] = mean_kw if before is None else before + DAY_WEIGHT * (mean_kw - before)
-        learned = tuple(values)
+        demand = _folded(self.slots(kind), slot, mean_kw)
+        boilers = _folded(self.boiler_slots(kind), slot, boilers_kw)
         if kind is DayKind.WORKDAY:
-            return DemandProfile(learned, self.weekend)
-        return DemandProfile(self.workday, learned)
+            return replace(self, workday=demand, workday_boilers=boilers)
+        return replace(self, weekend=demand, weekend_boilers=boilers)
 
     def ahead(self, block: int, count: int = SLOTS_PER_DAY) -> list[float] | None:
         """The learned demand of ``count`` quarter hours from ``block`` on, or ``None`` while one of them
         (of its own kind of day) has not been learned yet."""
+        return self._ahead(block, count, boilers=False)
+
+    def boilers_ahead(self, block: int, count: int = SLOTS_PER_DAY) -> list[float]:
+        """The boilers' share of :meth:`ahead` (0 where it was not learned)."""
+        return [v or 0.0 for v in self._ahead(block, count, boilers=True, missing=0.0) or []]
+
+    def _ahead(
+        self, block: int, count: int, *, boilers: bool, missing: float | None = None
+    ) -> list[float] | None:
         out: list[float] = []
         day, slots = -1, self.workday
         for b in range(block, block + count):
             if b // SLOTS_PER_DAY != day:  # the kind of day changes only at midnight
                 day = b // SLOTS_PER_DAY
-                slots = self.slots(day_kind(day * SLOTS_PER_DAY * SLOT_S))
+                kind = day_kind(day * SLOTS_PER_DAY * SLOT_S)
+                slots = self.boiler_slots(kind) if boilers else self.slots(kind)
             value = _bridged(slots, b % SLOTS_PER_DAY)
             if value is None:
-                return None
+                if missing is None:
+                    return None
+                value = missing
             out.append(value)
         return out
 
@@ -110,7 +133,14 @@ class DemandProfile:
         return sum(v is not None for v in self.workday) + sum(v is not None for v in self.weekend)
 
     def to_file(self) -> ProfileFile:
-        return ProfileFile(PROFILE_FILE_VERSION, SLOT_S, list(self.workday), list(self.weekend))
+        return ProfileFile(
+            PROFILE_FILE_VERSION,
+            SLOT_S,
+            list(self.workday),
+            list(self.weekend),
+            list(self.workday_boilers),
+            list(self.weekend_boilers),
+        )
 
     @classmethod
     def from_file(cls, stored: ProfileFile) -> DemandProfile:
@@ -119,13 +149,30 @@ class DemandProfile:
             raise ValueError(f"profile file version {stored.version}, expected {PROFILE_FILE_VERSION}")
         if stored.slot_s != SLOT_S:
             raise ValueError(f"profile slot_s {stored.slot_s}, expected {SLOT_S}")
-        for name, values in (("workday", stored.workday), ("weekend", stored.weekend)):
+        empty: list[float | None] = [None] * SLOTS_PER_DAY
+        workday_boilers = stored.workday_boilers if stored.workday_boilers is not None else empty
+        weekend_boilers = stored.weekend_boilers if stored.weekend_boilers is not None else empty
+        for name, values in (
+            ("workday", stored.workday),
+            ("weekend", stored.weekend),
+            ("workday_boilers", workday_boilers),
+            ("weekend_boilers", weekend_boilers),
+        ):
             if len(values) != SLOTS_PER_DAY:
                 raise ValueError(f"profile {name}: {len(values)} values, expected {SLOTS_PER_DAY}")
             bad = next((i for i, v in enumerate(values) if v is not None and not math.isfinite(v)), None)
             if bad is not None:
                 raise ValueError(f"profile {name}[{bad}] is not a finite number")
-        return cls(tuple(stored.workday), tuple(stored.weekend))
+        return cls(
+            tuple(stored.workday), tuple(stored.weekend), tuple(workday_boilers), tuple(weekend_boilers)
+        )
+
+
+def _folded(values: tuple[float | None, ...], slot: int, mean_kw: float) -> tuple[float | None, ...]:
+    folded = list(values)
+    before = folded[slot]
+    folded[slot] = mean_kw if before is None else before + DAY_WEIGHT * (mean_kw - before)
+    return tuple(folded)
 
 
 def _bridged(slots: tuple[float | None, ...], slot: int) -> float | None:
@@ -137,6 +184,16 @@ def _bridged(slots: tuple[float | None, ...], slot: int) -> float | None:
         if value is not None:
             return value
     return None
+
+
+def spread(values: Sequence[float], half_window: int) -> list[float]:
+    """Each value averaged with its neighbours ``half_window`` either side (fewer at the ends)."""
+    count = len(values)
+    out: list[float] = []
+    for i in range(count):
+        window = values[max(i - half_window, 0) : min(i + half_window + 1, count)]
+        out.append(sum(window) / len(window))
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,14 @@ from controller_module.decision import (
     PvSetpoint,
     StrategyMemory,
 )
-from controller_module.demand_profile import MIN_OBSERVED_FRACTION, BatteryBank, DemandProfile, plan_level
+from controller_module.demand_profile import (
+    BOILER_SPREAD_SLOTS,
+    MIN_OBSERVED_FRACTION,
+    BatteryBank,
+    DemandProfile,
+    plan_level,
+    spread,
+)
 from controller_module.forecast import Outlook
 from controller_module.snapshot import BatteryView, BoilerView, PvView, SiteSnapshot
 from energy_edge.statemachine import AssetState
@@ -104,13 +111,14 @@ def decide(
 
     unix_s = snapshot.at.timestamp()
     without_batteries = grid + sum(b.power_kw for b in snapshot.batteries)
-    peak = memory.peak.advance(grid, dt, int(unix_s // QUARTER_HOUR_S), without_batteries)
+    boilers_drawing = sum(b.draw_kw for b in snapshot.boilers)
+    peak = memory.peak.advance(grid, dt, int(unix_s // QUARTER_HOUR_S), without_batteries, boilers_drawing)
     profile = memory.profile
     if peak.block != memory.peak.block:
         if memory.peak.block is not None:
             mean = memory.peak.demand_mean_kw(MIN_OBSERVED_FRACTION * QUARTER_HOUR_S)
             if mean is not None:
-                profile = profile.learn(memory.peak.block, mean)
+                profile = profile.learn(memory.peak.block, mean, memory.peak.boilers_mean_kw())
         if config.mode is Mode.PEAK_SHAVING and config.peak_plan:
             peak = replace(peak, plan_kw=_planned_level(profile, peak, batteries, config))
     usable = _usable_energy_kwh(batteries, config)
@@ -202,9 +210,12 @@ def _planned_level(
     at no less than the load just seen: a day heavier than the profile raises the plan at once."""
     if peak.block is None or not batteries or any(b.capacity_kwh is None for b in batteries):
         return None
-    demand = profile.ahead(peak.block)
-    if demand is None:
+    total = profile.ahead(peak.block)
+    if total is None:
         return None
+    # Base demand as learned; the boilers' share spread over a couple of hours (a tank's worth of slack).
+    boilers = profile.boilers_ahead(peak.block)
+    demand = [t - b + s for t, b, s in zip(total, boilers, spread(boilers, BOILER_SPREAD_SLOTS), strict=True)]
     if peak.load_avg_kw is not None:
         demand[0] = max(demand[0], peak.load_avg_kw)
     reserve = config.battery_reserve_percent

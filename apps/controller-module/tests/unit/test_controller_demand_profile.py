@@ -82,6 +82,21 @@ def test_the_day_ahead_is_known_once_every_quarter_hour_of_it_is() -> None:
     assert profile.ahead(SATURDAY_BLOCK - 48) is None
 
 
+def test_the_boilers_share_is_learned_alongside() -> None:
+    profile = DemandProfile().learn(TUESDAY_BLOCK + 40, 200.0, 120.0)
+    assert (profile.workday[40], profile.workday_boilers[40]) == (200.0, 120.0)
+    profile = profile.learn(TUESDAY_BLOCK + SLOTS_PER_DAY + 40, 100.0, 20.0)
+    assert (profile.workday[40], profile.workday_boilers[40]) == (pytest.approx(150.0), pytest.approx(70.0))
+    assert profile.boilers_ahead(TUESDAY_BLOCK + 39, 2) == [0.0, pytest.approx(70.0)]
+
+
+def test_a_file_without_the_boilers_share_loads_with_none() -> None:
+    stored = ProfileFile(1, 900, [10.0] * SLOTS_PER_DAY, [None] * SLOTS_PER_DAY)
+    profile = DemandProfile.from_file(stored)
+    assert profile.workday_boilers == (None,) * SLOTS_PER_DAY
+    assert profile.boilers_ahead(TUESDAY_BLOCK, 3) == [0.0, 0.0, 0.0]
+
+
 # -- the plan ---------------------------------------------------------------------------------------------
 
 
@@ -174,6 +189,32 @@ def test_peak_shaving_plans_its_level_from_a_learned_day() -> None:
     assert sum(p.power_kw for p in decision.batteries) == pytest.approx(200.0 - planned, abs=0.05)
 
 
+def test_a_boiler_that_recovered_in_one_quarter_hour_is_spread_over_two_hours() -> None:
+    # The learned day had the shift at 200 kW and, at 11:00, one quarter hour where a boiler recovered at
+    # 100 kW on top. As learned, that quarter hour alone would raise the plan; a tank holds hours of heat,
+    # so the plan spreads the boiler's 25 kWh over the nine quarter hours around it.
+    demand = [100.0] * SLOTS_PER_DAY
+    demand[40:48] = [200.0] * 8
+    profile = DemandProfile()
+    for slot, value in enumerate(demand):
+        boiler = 100.0 if slot == 44 else 0.0
+        profile = profile.learn(TUESDAY_BLOCK + slot, value + boiler, boiler)
+    as_one = learned_day([v + (100.0 if i == 44 else 0.0) for i, v in enumerate(demand)])
+    block = int(WEDNESDAY_1000.timestamp()) // 900
+
+    def planned(learned: DemandProfile) -> float:
+        memory = StrategyMemory(
+            at_s=999.0, peak=PeakMeter(block=block - 1, load_avg_kw=200.0), profile=learned
+        )
+        level = decide(at_ten(200.0, 57.5), SHAVING, memory).memory.peak.plan_kw
+        assert level is not None
+        return level
+
+    # 25 kWh more to shave over the shift either way; spread, part of it falls outside the shift's peak.
+    assert planned(profile) < planned(as_one)
+    assert planned(profile) > planned(shift_day())
+
+
 def test_without_a_learned_day_the_horizon_rule_holds() -> None:
     block = int(WEDNESDAY_1000.timestamp()) // 900
     memory = StrategyMemory(at_s=999.0, peak=PeakMeter(block=block - 1, load_avg_kw=200.0))
@@ -259,6 +300,8 @@ def test_the_file_format_is_plain_json(tmp_path: Path) -> None:
     StateStore(tmp_path).save_profile(DemandProfile().learn(TUESDAY_BLOCK, 42.0))
     stored = msgspec.json.decode((tmp_path / PROFILE_FILE).read_bytes(), type=ProfileFile)
     assert (stored.version, stored.slot_s, stored.workday[0], stored.weekend[0]) == (1, 900, 42.0, None)
+    assert stored.workday_boilers is not None
+    assert stored.workday_boilers[0] == 0.0
 
 
 def replace_config(cfg: ControllerConfig, **changes: object) -> ControllerConfig:
