@@ -206,8 +206,10 @@ def _planned_level(
     profile: DemandProfile, peak: PeakMeter, batteries: Sequence[BatteryView], config: ControllerConfig
 ) -> float | None:
     """The level the batteries can hold through the next 24 hours of the learned demand (``None`` while a
-    day is not learned or a battery does not report its capacity). The quarter hour starting now is taken
-    at no less than the load just seen: a day heavier than the profile raises the plan at once."""
+    day is not learned or a battery does not report its capacity). It is planned afresh every quarter hour
+    from the charge the batteries have then: a day heavier than the profile drains them faster and raises
+    the plan. (The load just seen is no better guide for the quarter hour ahead: it holds the boilers'
+    valley filling under the level, which is the controller's own doing.)"""
     if peak.block is None or not batteries or any(b.capacity_kwh is None for b in batteries):
         return None
     total = profile.ahead(peak.block)
@@ -216,8 +218,6 @@ def _planned_level(
     # Base demand as learned; the boilers' share spread over a couple of hours (a tank's worth of slack).
     boilers = profile.boilers_ahead(peak.block)
     demand = [t - b + s for t, b, s in zip(total, boilers, spread(boilers, BOILER_SPREAD_SLOTS), strict=True)]
-    if peak.load_avg_kw is not None:
-        demand[0] = max(demand[0], peak.load_avg_kw)
     reserve = config.battery_reserve_percent
     # A battery's limits shrink to nothing near full or empty: its rating is the larger of the two.
     rating = sum(max(b.max_charge_kw, b.max_discharge_kw) for b in batteries)
