@@ -37,16 +37,12 @@ class BatteryDriver(Protocol):
 
     async def connect(self) -> None:
         """Close the DC contactor and enable the inverter."""
-        ...
 
     async def disconnect(self) -> None:
         """Ramp to zero and open the contactor."""
-        ...
 
     async def set_power(self, power_kw: float) -> None:
         """Active-power set-point in the site convention (> 0 discharge, < 0 charge)."""
-        ...
 
     async def acknowledge_fault(self) -> None:
         """Clear a latched fault; raise :class:`FaultPersistsError` while its cause persists."""
-        ...

@@ -65,20 +65,15 @@ class BoilerDriver(Protocol):
 
     async def start(self) -> None:
         """Enable the heater under thermostat control."""
-        ...
 
     async def stop(self) -> None:
         """Disable the heater (the safety trip stays armed)."""
-        ...
 
     async def set_target(self, celsius: float) -> None:
         """Set the thermostat target, within the ratings' target range."""
-        ...
 
     async def set_power_limit(self, kw: float) -> None:
         """Limit the heater power (kW, ≥ 0); it applies whenever the heater is enabled."""
-        ...
 
     async def acknowledge_fault(self) -> None:
         """Clear a latched fault; raise :class:`FaultPersistsError` while its cause persists."""
-        ...

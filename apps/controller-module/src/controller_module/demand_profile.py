@@ -108,7 +108,7 @@ class DemandProfile:
 
     def boilers_ahead(self, block: int, count: int = SLOTS_PER_DAY) -> list[float]:
         """The boilers' share of :meth:`ahead` (0 where it was not learned)."""
-        return [v or 0.0 for v in self._ahead(block, count, boilers=True, missing=0.0) or []]
+        return self._ahead(block, count, boilers=True, missing=0.0) or []
 
     def _ahead(
         self, block: int, count: int, *, boilers: bool, missing: float | None = None

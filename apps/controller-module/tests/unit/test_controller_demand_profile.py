@@ -238,6 +238,12 @@ def test_a_finished_quarter_hour_is_learned_and_a_partly_seen_one_is_not() -> No
     seen = PeakMeter(block=block - 1, energy_kws=900.0 * 150.0, seconds=900.0, demand_kws=900.0 * 150.0)
     learned = decide(at_ten(150.0, 50.0), SHAVING, StrategyMemory(at_s=999.0, peak=seen)).memory.profile
     assert learned.workday[39] == pytest.approx(150.0)  # 09:45 UTC
+    # What the boilers drew of it is learned alongside.
+    with_boilers = replace(seen, boilers_kws=900.0 * 40.0)
+    shared = decide(
+        at_ten(150.0, 50.0), SHAVING, StrategyMemory(at_s=999.0, peak=with_boilers)
+    ).memory.profile
+    assert shared.workday_boilers[39] == pytest.approx(40.0)
     glimpsed = replace(seen, seconds=60.0, demand_kws=60.0 * 150.0)
     untouched = decide(at_ten(150.0, 50.0), SHAVING, StrategyMemory(at_s=999.0, peak=glimpsed)).memory.profile
     assert untouched.learned_slots == 0

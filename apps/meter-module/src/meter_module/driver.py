@@ -46,8 +46,7 @@ class MeterMeasurement:
 class MeterDriver(Protocol):
     async def read(self) -> MeterMeasurement:
         """The meter's registers now; raises when the meter does not answer."""
-        ...
+        ...  # an interface: the simulated driver and hardware drivers implement it
 
     async def acknowledge_fault(self) -> None:
         """Clear the meter's latched error; raise :class:`FaultPersistsError` while its cause persists."""
-        ...

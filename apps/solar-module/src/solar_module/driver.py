@@ -48,16 +48,12 @@ class SolarDriver(Protocol):
 
     async def start(self) -> None:
         """Enable feed-in: the inverter connects and tracks the array's maximum power point."""
-        ...
 
     async def stop(self) -> None:
         """Disable feed-in: the inverter stops delivering power and opens its AC relay."""
-        ...
 
     async def set_output_limit(self, limit_kw: float | None) -> None:
         """Cap the AC output at ``limit_kw``; ``None`` removes the cap (the inverter rating still applies)."""
-        ...
 
     async def acknowledge_fault(self) -> None:
         """Clear a latched fault; raise :class:`FaultPersistsError` while its cause persists."""
-        ...
