@@ -41,10 +41,10 @@ PLAN_EFFICIENCY: Final = 0.95
 PLAN_ITERATIONS: Final = 32
 SATURDAY: Final = 5
 MAX_GAP_SLOTS: Final = 4
+"""Unlearned quarter hours the plan bridges with the last value before them (an hour)."""
 BOILER_SPREAD_SLOTS: Final = 4
 """The plan spreads the boilers' learned draw over this many quarter hours either side (about two hours
 in all): a tank holds hours of heat, so when one day's boiler drew is not when the next one's must."""
-"""Unlearned quarter hours the plan bridges with the last value before them (an hour)."""
 
 
 class DayKind(StrEnum):
@@ -109,6 +109,16 @@ class DemandProfile:
     def boilers_ahead(self, block: int, count: int = SLOTS_PER_DAY) -> list[float]:
         """The boilers' share of :meth:`ahead` (0 where it was not learned)."""
         return self._ahead(block, count, boilers=True, missing=0.0) or []
+
+    def boilers_spread_ahead(self, block: int, half_window: int, count: int = SLOTS_PER_DAY) -> list[float]:
+        """:meth:`boilers_ahead`, each slot averaged with ``half_window`` slots either side.
+
+        The window reaches before ``block`` and past the horizon, so a slot's average is the same whichever
+        quarter hour the plan starts from. (Cut at the horizon's start, the slots just ahead lost their
+        lighter neighbours as a shift's heavy hours came in, and the plan rose by a kW or two each quarter
+        hour with no change in the demand: a level the demand meter then billed.)"""
+        wide = self.boilers_ahead(block - half_window, count + 2 * half_window)
+        return spread(wide, half_window)[half_window : half_window + count]
 
     def _ahead(
         self, block: int, count: int, *, boilers: bool, missing: float | None = None

@@ -48,7 +48,6 @@ from controller_module.demand_profile import (
     BatteryBank,
     DemandProfile,
     plan_level,
-    spread,
 )
 from controller_module.forecast import Outlook
 from controller_module.snapshot import BatteryView, BoilerView, PvView, SiteSnapshot
@@ -217,7 +216,8 @@ def _planned_level(
         return None
     # Base demand as learned; the boilers' share spread over a couple of hours (a tank's worth of slack).
     boilers = profile.boilers_ahead(peak.block)
-    demand = [t - b + s for t, b, s in zip(total, boilers, spread(boilers, BOILER_SPREAD_SLOTS), strict=True)]
+    spread_boilers = profile.boilers_spread_ahead(peak.block, BOILER_SPREAD_SLOTS)
+    demand = [t - b + s for t, b, s in zip(total, boilers, spread_boilers, strict=True)]
     reserve = config.battery_reserve_percent
     # A battery's limits shrink to nothing near full or empty: its rating is the larger of the two.
     rating = sum(max(b.max_charge_kw, b.max_discharge_kw) for b in batteries)

@@ -90,6 +90,20 @@ def test_the_boilers_share_is_learned_alongside() -> None:
     assert profile.boilers_ahead(TUESDAY_BLOCK + 39, 2) == [0.0, pytest.approx(70.0)]
 
 
+def test_the_boilers_spread_reaches_behind_the_horizon() -> None:
+    # Boilers idle until 10:00, then at 100 kW: the 10:00 slot's average over 09:00-11:00 is 5/9 of it
+    # whether the horizon starts at 09:00 or at 10:00. Cut at the horizon, it would be all of it from 10:00.
+    profile = DemandProfile()
+    for slot in range(SLOTS_PER_DAY):
+        boiler = 100.0 if slot >= 40 else 0.0
+        profile = profile.learn(TUESDAY_BLOCK + slot, 150.0 + boiler, boiler)
+    wednesday = TUESDAY_BLOCK + SLOTS_PER_DAY
+    from_nine = profile.boilers_spread_ahead(wednesday + 36, 4, count=8)
+    from_ten = profile.boilers_spread_ahead(wednesday + 40, 4, count=4)
+    assert from_nine[4] == pytest.approx(500.0 / 9.0)
+    assert from_ten == pytest.approx(from_nine[4:])
+
+
 def test_a_file_without_the_boilers_share_loads_with_none() -> None:
     stored = ProfileFile(1, 900, [10.0] * SLOTS_PER_DAY, [None] * SLOTS_PER_DAY)
     profile = DemandProfile.from_file(stored)
