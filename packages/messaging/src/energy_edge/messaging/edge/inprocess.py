@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AsyncExitStack, suppress
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import anyio
+import msgspec
 from anyio.abc import TaskGroup
 from anyio.lowlevel import checkpoint
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
@@ -138,16 +139,13 @@ class InProcessHub:
 
     def route(self, module_id: str, output: str, message: EdgeMessage) -> None:
         """Accept a message a module sent to ``output`` and deliver it to every matching route's sink."""
-        stamped = EdgeMessage(
-            body=message.body,
-            properties=message.properties,
-            content_type=message.content_type,
-            content_encoding=message.content_encoding,
-            message_id=message.message_id,
-            correlation_id=message.correlation_id,
+        # The hub's stamp replaces whatever system properties the sender set (as edgeHub's does).
+        stamped = msgspec.structs.replace(
+            message,
             connection_device_id=self.device_id,
             connection_module_id=module_id,
             output_name=output,
+            input_name=None,
             enqueued_time=self._wall_clock(),
         )
         delivered_to: set[object] = set()
@@ -169,7 +167,7 @@ class InProcessHub:
 
     def _deliver_to_input(self, sink: ModuleInputSink, message: EdgeMessage) -> None:
         send, receive = self.input_queue(sink.module_id, sink.input_name)
-        delivered = _with_input(message, sink.input_name)
+        delivered = msgspec.structs.replace(message, input_name=sink.input_name)
         try:
             send.send_nowait(delivered)
         except anyio.WouldBlock:
@@ -188,18 +186,21 @@ class InProcessHub:
         if client is None or not client.connected:
             known = "connected" if target in self.twins else "deployed"
             return error_response(NOT_FOUND, f"module '{target}' is not {known} on device '{self.device_id}'")
-        send, receive = anyio.create_memory_object_stream[MethodResponse](1)
+        # A one-shot reply slot and an Event rather than a memory stream: a stream (its state, two ends, a
+        # waiter Event of its own) costs several times as much per call, and a call has exactly one answer.
+        # When the caller gave up (504) nobody reads the slot: the late answer is dropped, as on edgeHub.
+        answer: list[MethodResponse] = []
+        answered = anyio.Event()
 
         async def serve() -> None:
-            response = await client.dispatch(method, payload)
-            # When the caller gave up (504) the stream is closed; edgeHub drops the late answer too.
-            with suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
-                send.send_nowait(response)
+            answer.append(await client.dispatch(method, payload))
+            answered.set()
 
-        with send, receive:
-            client.spawn(serve)
-            with anyio.move_on_after(timeout_s):
-                return await receive.receive()
+        client.spawn(serve)
+        with anyio.move_on_after(timeout_s):
+            await answered.wait()
+        if answer:
+            return answer[0]
         return error_response(GATEWAY_TIMEOUT, f"'{target}' did not answer '{method}' within {timeout_s:g} s")
 
     def register(self, client: InProcessEdgeClient) -> None:
@@ -210,22 +211,6 @@ class InProcessHub:
     def unregister(self, client: InProcessEdgeClient) -> None:
         if self._connected.get(client.module_id) is client:
             del self._connected[client.module_id]
-
-
-def _with_input(message: EdgeMessage, input_name: str) -> EdgeMessage:
-    return EdgeMessage(
-        body=message.body,
-        properties=message.properties,
-        content_type=message.content_type,
-        content_encoding=message.content_encoding,
-        message_id=message.message_id,
-        correlation_id=message.correlation_id,
-        connection_device_id=message.connection_device_id,
-        connection_module_id=message.connection_module_id,
-        output_name=message.output_name,
-        input_name=input_name,
-        enqueued_time=message.enqueued_time,
-    )
 
 
 class InProcessEdgeClient(EdgeClient):
