@@ -42,7 +42,7 @@ class Module:
         asset = BatteryAsset("battery-01", SimulatedBatteryDriver(Battery(BatteryParams(capacity_kwh=100.0))))
         self.client = self.hub.client("battery-module")
         self.host: ModuleHost[Any, Any] = ModuleHost(asset, self.client, clock=lambda: datetime.now(UTC))
-        self.inbox = self.hub.input_queue("controller-module", "telemetry")[1]
+        self.inbox = self.hub.input_queue("controller-module", "telemetry")
         self.stop: anyio.Event | None = None
 
     async def connected(self, *, task_status: anyio.abc.TaskStatus[None]) -> None:

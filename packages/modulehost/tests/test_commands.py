@@ -108,6 +108,8 @@ async def test_commands_are_counted_by_method_and_status(heater: HeaterAsset) ->
         await site.call("start")
         await site.call("stop")
         await site.call("nonsense")
+        await site.call("start")  # the same method again, now refused: its own series
+        await site.call("nonsense")
         metrics = site.host.metrics
 
     def count(method: str, status: str) -> float | None:
@@ -117,5 +119,11 @@ async def test_commands_are_counted_by_method_and_status(heater: HeaterAsset) ->
         )
 
     assert count("start", "200") == 1.0
+    assert count("start", "409") == 1.0
     assert count("stop", "409") == 1.0
-    assert count("unknown", "404") == 1.0
+    assert count("unknown", "404") == 2.0
+    durations = metrics.registry.get_sample_value(
+        "energy_edge_method_duration_seconds_count",
+        {"module": "boiler-module", "asset_id": "boiler-01", "method": "start"},
+    )
+    assert durations == 2.0

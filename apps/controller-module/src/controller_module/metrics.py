@@ -54,6 +54,7 @@ class ControllerMetrics:
         )
         self._alert_labels: set[tuple[str, str]] = set()
         self._telemetry_children: dict[str, Counter] = {}
+        self._command_children: dict[tuple[str, int], Counter] = {}
         self._server: WSGIServer | None = None
 
     def count_telemetry(self, asset_type: str) -> None:
@@ -64,7 +65,13 @@ class ControllerMetrics:
         child.inc()
 
     def command(self, method: str, status: int) -> None:
-        self.commands.labels(method=method, status=str(status)).inc()
+        # As for telemetry: one child per (method, status) seen, looked up once.
+        child = self._command_children.get((method, status))
+        if child is None:
+            child = self._command_children[(method, status)] = self.commands.labels(
+                method=method, status=str(status)
+            )
+        child.inc()
 
     def set_grid(self, balance_kw: float | None, expected_import_kw: float | None) -> None:
         self.grid_balance.set(math.nan if balance_kw is None else balance_kw * 1000.0)

@@ -85,7 +85,8 @@ class ControllerService:
         self._monotonic = monotonic
         self._tracer = trace.get_tracer("controller_module", tracer_provider=tracer_provider)
         self._traced = not isinstance(tracer_provider, NoOpTracerProvider)
-        self._limit_crossed = anyio.Event()
+        self._limit_crossed = False
+        self._early_wake: anyio.CancelScope | None = None
         self.forecaster: SurplusForecaster | None = None
 
     @property
@@ -111,7 +112,9 @@ class ControllerService:
     async def _ingest_forever(self) -> None:
         async for message in self.client.messages(TELEMETRY_INPUT):
             if self.aggregator.ingest(message) and self._beyond_a_limit():
-                self._limit_crossed.set()
+                self._limit_crossed = True
+                if self._early_wake is not None:
+                    self._early_wake.cancel()
 
     def _beyond_a_limit(self) -> bool:
         grid, config = self.registry.last_grid_kw, self.config
@@ -122,10 +125,16 @@ class ControllerService:
         while True:
             interval = self.config.control_interval_s
             gap = min(LIMIT_GUARD_GAP_S, interval)
-            self._limit_crossed = anyio.Event()
+            self._limit_crossed = False
             await anyio.sleep(gap)
-            with anyio.move_on_after(interval - gap):
-                await self._limit_crossed.wait()
+            if not self._limit_crossed:
+                # Sleep out the interval unless ingest cancels the sleep for a reading beyond a limit. Not an
+                # Event awaited under a timeout: then every ordinary cycle would end by a timeout cancelling
+                # the wait (a CancelledError thrown and caught), where a sleep just ends. Once a simulated
+                # site day, that difference was a few percent of its time.
+                with anyio.CancelScope() as self._early_wake:
+                    await anyio.sleep(interval - gap)
+                self._early_wake = None
             self.control_cycle(tasks)
 
     def control_cycle(self, tasks: anyio.abc.TaskGroup) -> Decision:

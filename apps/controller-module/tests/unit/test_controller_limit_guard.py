@@ -66,6 +66,14 @@ async def test_export_beyond_the_limit_starts_a_cycle_within_the_guard_gap() -> 
     assert 10.0 not in relative  # the rhythm restarts from the early cycle
 
 
+async def test_a_reading_beyond_the_limit_inside_the_guard_gap_starts_a_cycle_when_the_gap_ends() -> None:
+    # Cycles at 5 s; a reading of 130 kW export at 5.5 s, while the loop keeps its guard gap after that
+    # cycle, is acted on when the gap ends (6 s), and the rhythm restarts from there.
+    started, cycles = await cycles_after_readings([(0.5, -20.0), (5.5, -130.0)])
+    relative = [round(t - started, 3) for t in cycles]
+    assert relative[:3] == pytest.approx([5.0, 5.0 + LIMIT_GUARD_GAP_S, 10.0 + LIMIT_GUARD_GAP_S], abs=0.01)
+
+
 async def test_readings_inside_the_limits_keep_the_interval() -> None:
     started, cycles = await cycles_after_readings([(0.5, -20.0), (6.2, -90.0), (7.0, 200.0)])
     relative = [round(t - started, 3) for t in cycles]

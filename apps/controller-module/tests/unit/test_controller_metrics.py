@@ -29,6 +29,8 @@ def test_metrics_are_served_and_alerts_that_clear_drop_to_zero() -> None:
         metrics.set_alerts([fault])
         metrics.set_grid(12.5, None)
         metrics.command("start_charging", 200)
+        metrics.command("start_charging", 504)
+        metrics.command("start_charging", 200)
         metrics.cycle_seconds.observe(0.0004)
         first = scrape(port)
         metrics.set_alerts([])
@@ -39,8 +41,7 @@ def test_metrics_are_served_and_alerts_that_clear_drop_to_zero() -> None:
     assert (first[alert], second[alert]) == (1.0, 0.0)
     assert first[("energy_edge_controller_grid_balance_watts", ())] == 12_500.0
     assert math.isnan(first[("energy_edge_controller_expected_grid_import_watts", ())])
-    assert (
-        first[("energy_edge_controller_commands_total", (("method", "start_charging"), ("status", "200")))]
-        == 1.0
-    )
+    commands = "energy_edge_controller_commands_total"
+    assert first[(commands, (("method", "start_charging"), ("status", "200")))] == 2.0
+    assert first[(commands, (("method", "start_charging"), ("status", "504")))] == 1.0
     assert first[("energy_edge_controller_cycle_duration_seconds_count", ())] == 1.0

@@ -10,7 +10,6 @@ from typing import Any
 import anyio
 import msgspec
 import pytest
-from anyio.streams.memory import MemoryObjectReceiveStream
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -19,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from energy_edge.messaging import SolarInverterTelemetry, Telemetry
 from energy_edge.messaging.edge import EdgeMessage
+from energy_edge.messaging.edge.inprocess import ModuleInput
 from energy_edge.modulehost import ModuleMetrics
 from energy_edge.modulehost.testing import ModuleUnderTest, module_on_hub
 from energy_edge.physics import SAPM_INSULATED_BACK_GLASS_POLYMER, PvParams
@@ -70,7 +70,7 @@ async def test_telemetry_carries_the_seeds_fields_and_what_a_controller_needs_as
     async with module_on_hub(asset, "solar-module", desired=DESIRED, start=MIDSUMMER_NOON) as module:
         await anyio.sleep(3)
         inbox = module.controller.messages("telemetry")
-        assert isinstance(inbox, MemoryObjectReceiveStream)  # the in-process hub's input queue
+        assert isinstance(inbox, ModuleInput)  # the in-process hub's input queue
         message: EdgeMessage = inbox.receive_nowait()
     body: dict[str, Any] = msgspec.json.decode(message.body)
     assert set(body) == {

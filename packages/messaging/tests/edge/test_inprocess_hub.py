@@ -43,6 +43,33 @@ async def test_every_asset_telemetry_reaches_the_controller_input(manifest: Depl
     assert {m.connection_device_id for m in received} == {"edge-device-01"}
 
 
+async def test_the_hub_stamp_replaces_what_the_sender_set_and_keeps_the_rest(
+    manifest: DeploymentManifest,
+) -> None:
+    spoofed = EdgeMessage(
+        body=b"{}",
+        properties={"traceparent": "00-x"},
+        message_id="m-1",
+        correlation_id="c-1",
+        connection_device_id="other-device",
+        connection_module_id="controller-module",
+        output_name="cloud",
+        input_name="somewhere",
+    )
+    with InProcessHub(manifest, device_id="dev") as hub:
+        async with hub.client("controller-module") as controller, hub.client("meter-module") as meter:
+            await meter.send_message("telemetry", spoofed)
+            received = await anext(controller.messages("telemetry"))
+    assert (received.connection_device_id, received.connection_module_id) == ("dev", "meter-module")
+    assert (received.output_name, received.input_name) == ("telemetry", "telemetry")
+    assert received.enqueued_time is not None
+    assert (received.message_id, received.correlation_id) == ("m-1", "c-1")
+    assert dict(received.properties) == {"traceparent": "00-x"}
+    assert received.content_type == spoofed.content_type
+    assert received.content_encoding == spoofed.content_encoding
+    assert hub.upstream.delivered == []  # the spoofed output name did not route it to the cloud
+
+
 async def test_controller_cloud_output_reaches_upstream_only(manifest: DeploymentManifest) -> None:
     with InProcessHub(manifest) as hub:
         async with hub.client("controller-module") as controller:
@@ -150,6 +177,22 @@ async def test_a_target_that_does_not_answer_in_time_is_504_and_keeps_running(
             assert response.status == 504
             with anyio.fail_after(2):
                 await finished.wait()  # edgeHub cannot cancel the target: its handler completes
+
+
+async def test_a_late_answer_is_dropped_not_given_to_the_next_call(manifest: DeploymentManifest) -> None:
+    async def answer_after(request: MethodRequest) -> MethodResponse:
+        await anyio.sleep(request.payload["delay_s"])
+        return MethodResponse(200, {"call": request.payload["call"]})
+
+    with InProcessHub(manifest) as hub:
+        async with hub.client("boiler-module") as boiler, hub.client("controller-module") as controller:
+            boiler.serve_methods(answer_after)
+            slow = {"call": 1, "delay_s": 0.1}
+            late = await controller.invoke_method("boiler-module", "m", slow, timeout_s=0.05)
+            await anyio.sleep(0.1)  # the first call's answer comes now, with nobody waiting for it
+            prompt = await controller.invoke_method("boiler-module", "m", {"call": 2, "delay_s": 0.0})
+    assert late.status == 504
+    assert prompt == MethodResponse(200, {"call": 2})
 
 
 async def test_a_module_without_a_handler_answers_404(manifest: DeploymentManifest) -> None:

@@ -9,10 +9,11 @@ as ``$connectionModuleId`` etc.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
 from typing import Final
+
+import msgspec
 
 JSON_CONTENT_TYPE: Final = "application/json"
 UTF8: Final = "utf-8"
@@ -20,16 +21,21 @@ UTF8: Final = "utf-8"
 _NO_PROPERTIES: Final[Mapping[str, str]] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EdgeMessage:
+class EdgeMessage(msgspec.Struct, frozen=True, kw_only=True):
     """Body bytes plus the properties edgeHub routes on.
 
     Content type and encoding default to JSON/UTF-8 because edgeHub evaluates ``$body`` route conditions
     only when both are set (DESIGN.md).
+
+    A frozen msgspec Struct rather than a frozen dataclass: a message is built by its sender and copied by
+    the hub (stamped on acceptance, once more per module input it is delivered to), hundreds of thousands of
+    times in a simulated site day, and a Struct is built in C about ten times faster than a frozen
+    dataclass sets its eleven fields. Nothing here validates on construction either way. Copy with
+    :meth:`replace`.
     """
 
     body: bytes
-    properties: Mapping[str, str] = field(default_factory=lambda: _NO_PROPERTIES)
+    properties: Mapping[str, str] = _NO_PROPERTIES
     """Application (custom) properties, e.g. ``traceparent``."""
     content_type: str | None = JSON_CONTENT_TYPE
     content_encoding: str | None = UTF8
@@ -52,7 +58,11 @@ class EdgeMessage:
 
     def with_properties(self, **properties: str) -> EdgeMessage:
         """A copy with application properties added or replaced."""
-        return replace(self, properties={**self.properties, **properties})
+        return self.replace(properties={**self.properties, **properties})
+
+    def replace(self, **changes: object) -> EdgeMessage:
+        """A copy with some fields changed (what ``dataclasses.replace`` did when this was a dataclass)."""
+        return msgspec.structs.replace(self, **changes)
 
 
 SYSTEM_PROPERTY_ATTRIBUTES: Final[Mapping[str, str]] = MappingProxyType(

@@ -70,6 +70,9 @@ class ModuleMetrics:
             "setpoint_expiries_total", "Set-points that lapsed and fell back to safe"
         )
         self.config_rejections = counter("config_rejections_total", "Desired-property patches rejected")
+        # Labelled children of the per-method series, looked up once per (method, status): the label set is
+        # small (the command table, 'unknown' for the rest, a handful of statuses).
+        self._command_children: dict[tuple[str, int], tuple[Counter, Histogram]] = {}
         self.set_state(AssetState.IDLE)
 
     def set_state(self, state: AssetState) -> None:
@@ -84,8 +87,15 @@ class ModuleMetrics:
             self.soc_ratio.set(soc_percent / 100.0)
 
     def command(self, method: str, status: int, seconds: float) -> None:
-        self.commands.labels(**self._labels, method=method, status=str(status)).inc()
-        self.method_seconds.labels(**self._labels, method=method).observe(seconds)
+        children = self._command_children.get((method, status))
+        if children is None:
+            children = self._command_children[(method, status)] = (
+                self.commands.labels(**self._labels, method=method, status=str(status)),
+                self.method_seconds.labels(**self._labels, method=method),
+            )
+        count, duration = children
+        count.inc()
+        duration.observe(seconds)
 
     @staticmethod
     def count(counter: Counter) -> None:

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any, Final
 
 import anyio
-from anyio.streams.memory import MemoryObjectReceiveStream
 from opentelemetry.trace import TracerProvider
 
 from energy_edge.messaging import TELEMETRY, Telemetry
 from energy_edge.messaging.edge import EdgeClient, EdgeMessage, InProcessHub, MethodResponse
+from energy_edge.messaging.edge.inprocess import ModuleInput
 from energy_edge.messaging.edge.twin import ModuleTwin
 from energy_edge.messaging.manifest import DeploymentManifest, load_manifest
 from energy_edge.modulehost.asset import AssetModule
@@ -80,7 +80,7 @@ class ModuleUnderTest:
     def received_telemetry(self) -> list[Telemetry]:
         """Drain what has reached controller-module's ``telemetry`` input, decoded with the shared schema."""
         inbox = self.controller.messages("telemetry")
-        assert isinstance(inbox, MemoryObjectReceiveStream)
+        assert isinstance(inbox, ModuleInput)
         received: list[Telemetry] = []
         while True:
             try:

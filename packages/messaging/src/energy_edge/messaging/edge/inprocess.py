@@ -13,16 +13,16 @@ the simulator's virtual time alike.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AsyncExitStack, suppress
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import anyio
+import msgspec
 from anyio.abc import TaskGroup
 from anyio.lowlevel import checkpoint
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from opentelemetry.trace import TracerProvider
 
 from energy_edge.messaging.edge.port import (
@@ -44,7 +44,73 @@ if TYPE_CHECKING:  # the manifest module imports the route engine, which imports
 
 _log = logging.getLogger(__name__)
 
-_Queue = tuple[MemoryObjectSendStream[EdgeMessage], MemoryObjectReceiveStream[EdgeMessage]]
+
+class ModuleInput:
+    """One module input of the hub: a bounded FIFO the hub fills and the module iterates.
+
+    Not an anyio memory stream: every message of a simulated site day passes through one, and a stream's
+    receive (a ``WouldBlock`` raised and caught, a receiver record and an Event per wait) costs several times
+    what this does. The module sees what it saw of a stream: arrival order, one checkpoint per message (a
+    backlog does not starve other tasks, and each message is a cancellation point), a wait that ends when a
+    message arrives, and the end of iteration when the hub closes.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._buffer: deque[EdgeMessage] = deque()
+        self._waiters: deque[anyio.Event] = deque()
+        self._closed = False
+
+    def __len__(self) -> int:
+        return len(self._buffer)
+
+    def put(self, message: EdgeMessage) -> bool:
+        """Append ``message``, dropping the oldest first when full; False when one was dropped."""
+        kept = len(self._buffer) < self.capacity
+        if not kept:
+            self._buffer.popleft()
+        self._buffer.append(message)
+        if self._waiters:
+            self._waiters.popleft().set()
+        return kept
+
+    def receive_nowait(self) -> EdgeMessage:
+        """The oldest message held, without waiting; ``anyio.WouldBlock`` when there is none (as on an anyio
+        memory stream), ``anyio.EndOfStream`` once the hub has closed."""
+        if self._buffer:
+            return self._buffer.popleft()
+        if self._closed:
+            raise anyio.EndOfStream
+        raise anyio.WouldBlock
+
+    def close(self) -> None:
+        """Drop what is held; readers waiting now or later see the iteration end."""
+        self._closed = True
+        self._buffer.clear()
+        while self._waiters:
+            self._waiters.popleft().set()
+
+    def __aiter__(self) -> ModuleInput:
+        return self
+
+    async def __anext__(self) -> EdgeMessage:
+        await checkpoint()
+        while not self._buffer:
+            if self._closed:
+                raise StopAsyncIteration
+            waiter = anyio.Event()
+            self._waiters.append(waiter)
+            try:
+                await waiter.wait()
+            except BaseException:
+                if waiter.is_set():
+                    # Woken for a message, then cancelled: pass the wake-up on to the next reader, if any.
+                    if self._buffer and self._waiters:
+                        self._waiters.popleft().set()
+                else:
+                    self._waiters.remove(waiter)
+                raise
+        return self._buffer.popleft()
 
 
 class InProcessHub:
@@ -77,7 +143,7 @@ class InProcessHub:
         self.patch_capacity = patch_capacity
         self._wall_clock = wall_clock
         self._tracer_provider = tracer_provider
-        self._queues: dict[tuple[str, str], _Queue] = {}
+        self._inputs: dict[tuple[str, str], ModuleInput] = {}
         self._connected: dict[str, InProcessEdgeClient] = {}
         self.twins: dict[str, ModuleTwin] = {
             module_id: ModuleTwin(desired=dict(manifest.desired_properties.get(module_id, {})))
@@ -92,10 +158,9 @@ class InProcessHub:
 
     def close(self) -> None:
         """Release every module input queue (modules still iterating an input see it end)."""
-        for send, receive in self._queues.values():
-            send.close()
-            receive.close()
-        self._queues.clear()
+        for queue in self._inputs.values():
+            queue.close()
+        self._inputs.clear()
 
     def client(self, module_id: str) -> InProcessEdgeClient:
         """A client for a module of the manifest (connect it with ``async with``)."""
@@ -129,25 +194,22 @@ class InProcessHub:
 
     # -- routing -----------------------------------------------------------------------------------------
 
-    def input_queue(self, module_id: str, input_name: str) -> _Queue:
+    def input_queue(self, module_id: str, input_name: str) -> ModuleInput:
         key = (module_id, input_name)
-        queue = self._queues.get(key)
+        queue = self._inputs.get(key)
         if queue is None:
-            queue = self._queues[key] = anyio.create_memory_object_stream[EdgeMessage](self._input_capacity)
+            queue = self._inputs[key] = ModuleInput(self._input_capacity)
         return queue
 
     def route(self, module_id: str, output: str, message: EdgeMessage) -> None:
         """Accept a message a module sent to ``output`` and deliver it to every matching route's sink."""
-        stamped = EdgeMessage(
-            body=message.body,
-            properties=message.properties,
-            content_type=message.content_type,
-            content_encoding=message.content_encoding,
-            message_id=message.message_id,
-            correlation_id=message.correlation_id,
+        # The hub's stamp replaces whatever system properties the sender set (as edgeHub's does).
+        stamped = msgspec.structs.replace(
+            message,
             connection_device_id=self.device_id,
             connection_module_id=module_id,
             output_name=output,
+            input_name=None,
             enqueued_time=self._wall_clock(),
         )
         delivered_to: set[object] = set()
@@ -168,18 +230,13 @@ class InProcessHub:
             self.unrouted[(module_id, output)] += 1
 
     def _deliver_to_input(self, sink: ModuleInputSink, message: EdgeMessage) -> None:
-        send, receive = self.input_queue(sink.module_id, sink.input_name)
-        delivered = _with_input(message, sink.input_name)
-        try:
-            send.send_nowait(delivered)
-        except anyio.WouldBlock:
+        delivered = msgspec.structs.replace(message, input_name=sink.input_name)
+        if not self.input_queue(sink.module_id, sink.input_name).put(delivered):
             # A full input drops its oldest message: for telemetry the newest reading is the one that matters.
             key = (sink.module_id, sink.input_name)
             if not self.dropped[key]:
                 _log.warning("input %s/%s is full; dropping the oldest messages (counted)", *key)
             self.dropped[key] += 1
-            receive.receive_nowait()
-            send.send_nowait(delivered)
 
     # -- direct methods ------------------------------------------------------------------------------------
 
@@ -188,18 +245,21 @@ class InProcessHub:
         if client is None or not client.connected:
             known = "connected" if target in self.twins else "deployed"
             return error_response(NOT_FOUND, f"module '{target}' is not {known} on device '{self.device_id}'")
-        send, receive = anyio.create_memory_object_stream[MethodResponse](1)
+        # A one-shot reply slot and an Event rather than a memory stream: a stream (its state, two ends, a
+        # waiter Event of its own) costs several times as much per call, and a call has exactly one answer.
+        # When the caller gave up (504) nobody reads the slot: the late answer is dropped, as on edgeHub.
+        answer: list[MethodResponse] = []
+        answered = anyio.Event()
 
         async def serve() -> None:
-            response = await client.dispatch(method, payload)
-            # When the caller gave up (504) the stream is closed; edgeHub drops the late answer too.
-            with suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
-                send.send_nowait(response)
+            answer.append(await client.dispatch(method, payload))
+            answered.set()
 
-        with send, receive:
-            client.spawn(serve)
-            with anyio.move_on_after(timeout_s):
-                return await receive.receive()
+        client.spawn(serve)
+        with anyio.move_on_after(timeout_s):
+            await answered.wait()
+        if answer:
+            return answer[0]
         return error_response(GATEWAY_TIMEOUT, f"'{target}' did not answer '{method}' within {timeout_s:g} s")
 
     def register(self, client: InProcessEdgeClient) -> None:
@@ -210,22 +270,6 @@ class InProcessHub:
     def unregister(self, client: InProcessEdgeClient) -> None:
         if self._connected.get(client.module_id) is client:
             del self._connected[client.module_id]
-
-
-def _with_input(message: EdgeMessage, input_name: str) -> EdgeMessage:
-    return EdgeMessage(
-        body=message.body,
-        properties=message.properties,
-        content_type=message.content_type,
-        content_encoding=message.content_encoding,
-        message_id=message.message_id,
-        correlation_id=message.correlation_id,
-        connection_device_id=message.connection_device_id,
-        connection_module_id=message.connection_module_id,
-        output_name=message.output_name,
-        input_name=input_name,
-        enqueued_time=message.enqueued_time,
-    )
 
 
 class InProcessEdgeClient(EdgeClient):
@@ -291,8 +335,7 @@ class InProcessEdgeClient(EdgeClient):
         self._hub.route(self.module_id, output, message)
 
     def _input(self, input_name: str) -> AsyncIterator[EdgeMessage]:
-        _, receive = self._hub.input_queue(self.module_id, input_name)
-        return receive
+        return self._hub.input_queue(self.module_id, input_name)
 
     async def _invoke(self, module_id: str, method: str, payload: Json, timeout_s: float) -> MethodResponse:
         self._require_link()
