@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from energy_edge.sim.scenario import Scenario, parse_scenario
-from energy_edge.sim.stack import run_stack, warmup_scenario, warmup_seed
+from energy_edge.sim.stack import run_stack, warmup_scenarios, warmup_seed
 
 from .conftest import short_scenario
 
@@ -26,13 +26,21 @@ def coarse_shift_day(warmup_days: int) -> Scenario:
     return parse_scenario(text, "industrial, coarse")
 
 
-def test_the_warm_up_covers_the_days_just_before_the_start() -> None:
+def test_the_warm_up_covers_the_days_just_before_the_start_one_by_one() -> None:
     scenario = coarse_shift_day(2)
-    warmup = warmup_scenario(scenario)
-    assert warmup.time.start == date(2024, 4, 15)
-    assert warmup.duration_s() == 2 * 86_400.0
-    assert warmup.time.warmup_days == 0
-    assert warmup_seed(3) != 3
+    days = warmup_scenarios(scenario)
+    assert [day.time.start for day in days] == [date(2024, 4, 15), date(2024, 4, 16)]
+    assert [day.duration_s() for day in days] == [86_400.0, 86_400.0]
+    assert all(day.time.warmup_days == 0 for day in days)
+    # Each day its own weather and load, none of them the scored day's.
+    assert len({3, warmup_seed(3, 0), warmup_seed(3, 1)}) == 3
+
+
+def test_every_warm_up_day_is_learned() -> None:
+    run = run_stack(coarse_shift_day(2), seed=3)
+    assert run.simulated_s == 2 * 86_400.0 + 3_600.0
+    # Each day restarts the controller at midnight; the last quarter hour of each is bridged, not learned.
+    assert run.learned_quarter_hours == 95
 
 
 def test_a_warm_up_day_teaches_the_controller_the_site_s_demand() -> None:
