@@ -29,6 +29,7 @@ from energy_edge.physics._checks import (
     positive,
     step_seconds,
 )
+from energy_edge.physics._readings import new_reading
 
 MAX_IRRADIANCE_W_M2 = 3000.0
 """Beyond any plane on Earth (about 1400 W/m² of beam plus sky and snow-reflected light at most)."""
@@ -283,8 +284,9 @@ class PvSystem:
         clipped = mpp_dc_kw > inv_dc0
 
         if self._fault is not None:
-            return PvReading(
-                0.0, available_kw, 0.0, poa_w_m2, 0.0, 0.0, module_c, 0.0, False, clipped, self._fault
+            return new_reading(
+                PvReading,
+                (0.0, available_kw, 0.0, poa_w_m2, 0.0, 0.0, module_c, 0.0, False, clipped, self._fault),
             )
         if available_kw > limit_kw or clipped:
             # Off the maximum power point: the inverter draws only the DC it needs for its output.
@@ -294,16 +296,19 @@ class PvSystem:
             output_kw = available_kw
             dc_kw = mpp_dc_kw
         sunlight_kw = poa_w_m2 * 0.001 * self._area_m2
-        return PvReading(
-            output_kw,
-            available_kw,
-            dc_kw,
-            poa_w_m2,
-            output_kw / sunlight_kw if sunlight_kw > 0.0 else 0.0,
-            output_kw / dc_kw if dc_kw > 0.0 else 0.0,
-            module_c,
-            limit_kw,
-            available_kw > limit_kw,
-            clipped,
-            None,
+        return new_reading(
+            PvReading,
+            (
+                output_kw,
+                available_kw,
+                dc_kw,
+                poa_w_m2,
+                output_kw / sunlight_kw if sunlight_kw > 0.0 else 0.0,
+                output_kw / dc_kw if dc_kw > 0.0 else 0.0,
+                module_c,
+                limit_kw,
+                available_kw > limit_kw,
+                clipped,
+                None,
+            ),
         )

@@ -85,7 +85,7 @@ class SiteModel:
         exogenous = self.exogenous
         series = exogenous.series
         draws, airs = series.draw_l_min, series.ambient_c
-        step = self.site.step_equipment
+        steps = self.site.equipment_steps
         trace = self.trace
         pv_available = trace.pv_available_kw.append
         pv_out = trace.pv_kw.append
@@ -98,32 +98,40 @@ class SiteModel:
         draw_out = trace.draw_l_min.append
         air_out = trace.ambient_c.append
         index = len(trace)
-        ready = len(series)
         reading = self.last
         try:
             while now + dt <= target:
+                # Steps as far as the series holds (computing its next chunk when the model gets to its
+                # end), each taken only as the loop asks for it: the physics checks the set-points once
+                # for the stretch, and the loop stops where the clock reaches the target.
+                ready = len(series)
                 if index >= ready:
                     ready = exogenous.fill_to(index + exogenous.chunk_steps)
-                reading = step(
+                    if index >= ready:  # the series and the model sum one clock: a bug if they disagree
+                        raise RuntimeError(f"the exogenous series ends at step {ready}, before {t_s:g} s")
+                for reading in steps(
                     series,
                     index,
+                    ready,
                     battery_setpoint_kw=battery_setpoint_kw,
                     pv_target_kw=pv_target_kw,
                     boiler_power_limit_kw=boiler_power_limit_kw,
-                )
-                now += dt
-                pv, battery, boiler, load_kw, meter = reading
-                pv_available(pv.available_kw)
-                pv_out(pv.power_output_kw)
-                load_out(load_kw)
-                battery_out(battery.power_output_kw)
-                soc_out(battery.soc * 100.0)
-                boiler_out(-boiler.power_output_kw)
-                boiler_temperature(boiler.temperature_c)
-                grid_out(meter.grid_power_kw)
-                draw_out(draws[index])
-                air_out(airs[index])
-                index += 1
+                ):
+                    now += dt
+                    pv, battery, boiler, load_kw, meter = reading
+                    pv_available(pv.available_kw)
+                    pv_out(pv.power_output_kw)
+                    load_out(load_kw)
+                    battery_out(battery.power_output_kw)
+                    soc_out(battery.soc * 100.0)
+                    boiler_out(-boiler.power_output_kw)
+                    boiler_temperature(boiler.temperature_c)
+                    grid_out(meter.grid_power_kw)
+                    draw_out(draws[index])
+                    air_out(airs[index])
+                    index += 1
+                    if now + dt > target:
+                        break
         finally:
             # A step the physics refuses leaves the model after the last step it did.
             self.now_s, self.last = now, reading
