@@ -9,8 +9,9 @@ whole-site step costs (README, Performance).
 :meth:`Site.conditions <energy_edge.physics.site.Site.conditions>` computes one step of them with the same
 arithmetic as :meth:`Site.step <energy_edge.physics.site.Site.step>`; an :class:`ExogenousSeries` keeps what
 the equipment needs of them; :meth:`Site.step_equipment <energy_edge.physics.site.Site.step_equipment>`
-steps PV, battery, boiler and meter from the series. Every value is checked as it is appended, exactly as
-the model that takes it would check it, so the equipment step does not check it again.
+steps PV, battery, boiler and meter from the series. Every value is checked as it is appended (one step by
+:meth:`ExogenousSeries.append`, a stretch by :meth:`ExogenousSeries.extend`), exactly as the model that takes
+it would check it, so the equipment step does not check it again.
 """
 
 from __future__ import annotations

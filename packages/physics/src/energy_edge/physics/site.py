@@ -8,8 +8,11 @@
 day under several control strategies splits it in two: :meth:`Site.conditions` (sun, sky, clouds, plane of
 array, process draw, site load: what no set-point changes) once per day into an
 :class:`~energy_edge.physics.exogenous.ExogenousSeries`, then :meth:`Site.step_equipment` (PV, battery,
-boiler, meter) per strategy. Either way every input is checked before any model moves, so a rejected step
-leaves the whole site unchanged.
+boiler, meter) per strategy, or :meth:`Site.equipment_steps` for a stretch of steps under set-points that
+hold over it (checked once for the stretch). Either way every input is checked before any model moves, so
+a rejected step leaves the whole site unchanged. A simulator may compute the series' weather and demand
+for many steps at once (``CloudModel.step_many`` and ``SiteLoad.noise_factors`` draw the random parts in
+the order and with the arithmetic of the single steps).
 """
 
 from __future__ import annotations
@@ -193,7 +196,8 @@ class Site:
         The half of :meth:`step` that set-points steer; the weather, load and draw come from the series.
         The set-points are checked on every call (as floats from then on); the series' values were checked
         as they were appended and are not checked again. A rejected step (a bad set-point, an index outside
-        the series, a step the boiler refuses) changes no model.
+        the series, a step the boiler refuses) changes no model. It is the one-step stretch of
+        :meth:`equipment_steps`: the same arithmetic.
         """
         if not (0 <= index < len(series)):
             raise ValueError(f"index must be within the series' {len(series)} steps, got {index!r}")

@@ -7,7 +7,8 @@ every whole step up to ``t`` is computed with the set-points in force, so set-po
 
 Only the equipment that set-points steer (PV inverter, battery, boiler, meter) is stepped here; the weather,
 the load and the draw come from the run's exogenous series (``energy_edge.sim.exogenous``), computed once
-and shared by every strategy of a run.
+and shared by every strategy of a run. Between two driver calls the set-points hold, so the physics steps
+the whole stretch with them checked once (``Site.equipment_steps``).
 """
 
 from __future__ import annotations
