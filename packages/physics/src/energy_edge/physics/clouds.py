@@ -171,7 +171,9 @@ class CloudModel:
             z = logit_median + cover_spread * latent  # _cover_of, inlined
             cover = 1.0 / (1.0 + exp(-z)) if z >= 0.0 else exp(z) / (1.0 + exp(z))
             beam_clear = ghi_c - dhi_c
-            dhi = dhi_c + cover * (max(0.25 * ghi_c, dhi_c) - dhi_c)
+            overcast = 0.25 * ghi_c
+            # max(overcast, dhi_c) without the builtin call: the first unless the second is larger.
+            dhi = dhi_c + cover * ((dhi_c if dhi_c > overcast else overcast) - dhi_c)
             if beam_clear > 0.0:
                 mean_ghi = ghi_c * (1.0 - 0.75 * cover**3.4)
                 share = (dhi + beam_clear - mean_ghi) / beam_clear

@@ -16,6 +16,7 @@ it would check it, so the equipment step does not check it again.
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Sequence
 
@@ -96,7 +97,8 @@ class ExogenousSeries:
         _check_all("wind_m_s", winds, 0.0, MAX_WIND_M_S)
         _check_all("draw_l_min", draw_l_min, 0.0, MAX_DRAW_L_MIN)
         for value in site_load_kw:
-            non_negative("site_load_kw", value)
+            if not (0.0 <= value < math.inf):
+                non_negative("site_load_kw", value)
         self._poa_w_m2.extend(poa_w_m2)
         self._ambient_c.extend(ambient_c)
         self._wind_m_s.extend(winds)
