@@ -209,7 +209,9 @@ class Boiler:
         """
         p = self.params
         limit_kw = p.rated_power_kw if power_limit_kw is None else power_limit_kw
-        modulated_kw = min(limit_kw, p.rated_power_kw)
+        modulated_kw = (
+            p.rated_power_kw if p.rated_power_kw < limit_kw else limit_kw
+        )  # min(), without the call
         if modulated_kw < p.min_power_kw or modulated_kw == 0.0:
             modulated_kw = 0.0
 

@@ -274,11 +274,14 @@ class PvSystem:
         if self._fault is None and module_c > p.max_module_temperature_c:
             self._fault = f"module over-temperature {module_c:.1f} °C > {p.max_module_temperature_c:.1f} °C"
 
-        limit_kw = min(p.ac_rating_kw, self._max_output_kw)
+        # min() and max() spelled as comparisons (the builtin calls cost more, every step), with their rule:
+        # the first argument unless the second is strictly smaller (larger).
+        limit_kw = self._max_output_kw if self._max_output_kw < p.ac_rating_kw else p.ac_rating_kw
         if target_kw is not None:
-            limit_kw = min(limit_kw, target_kw)
+            limit_kw = target_kw if target_kw < limit_kw else limit_kw
         inv_dc0 = self._inverter_dc_kw
-        mpp_dc_kw = max(pvwatts_dc_kw(poa_w_m2, module_c, p.dc_rating_kw, p.gamma_pdc_per_c), 0.0)
+        mpp_dc_kw = pvwatts_dc_kw(poa_w_m2, module_c, p.dc_rating_kw, p.gamma_pdc_per_c)
+        mpp_dc_kw = 0.0 if mpp_dc_kw < 0.0 else mpp_dc_kw  # no negative DC at night (max with 0)
         mpp_dc_kw *= 1.0 - p.system_losses
         available_kw = pvwatts_ac_kw(mpp_dc_kw, inv_dc0, p.eta_inv_nom, p.eta_inv_ref)
         clipped = mpp_dc_kw > inv_dc0
