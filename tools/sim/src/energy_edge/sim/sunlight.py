@@ -26,10 +26,11 @@ import numpy as np
 import numpy.typing as npt
 
 from energy_edge.physics import ArrayOrientation, ClearSky, Location
+from energy_edge.physics.sun import SOLAR_CONSTANT_W_M2
 
 Floats = npt.NDArray[np.float64]
 
-SOLAR_CONSTANT_W_M2 = 1366.1
+# The physics' private constants, as it spells them.
 _UNIX_EPOCH_JD = 2440587.5
 _J2000_JD = 2451545.0
 _DEG = math.pi / 180.0
