@@ -187,6 +187,37 @@ def test_site_equipment_step(benchmark: BenchmarkFixture) -> None:
     )
 
 
+def test_site_equipment_stretch(benchmark: BenchmarkFixture) -> None:
+    """The second half over an hour under held set-points, as a simulator steps between two driver calls
+    (``equipment_steps``: set-points checked once); ``items`` makes the figure per step."""
+    weather, site, clock = example_site(random.Random(1)), example_site(random.Random(1)), Clock()
+    series = ExogenousSeries(1.0)
+    for _ in range(3600):
+        now = weather.conditions(1.0, clock.tick())
+        series.append(
+            poa_w_m2=now.poa.global_w_m2,
+            ambient_c=AMBIENT_C,
+            draw_l_min=now.draw_l_min,
+            site_load_kw=now.load.power_kw,
+        )
+    benchmark.extra_info["items"] = 3600
+
+    def stretch() -> Any:
+        reading = None
+        for reading in site.equipment_steps(series, 0, 3600, battery_setpoint_kw=-20.0):  # noqa: B007
+            pass  # a simulator reads each step as it goes; keeping them all would time the allocator
+        return reading
+
+    benchmark.group = "site step, second half: equipment over a stretch"
+    reading = benchmark.pedantic(stretch, rounds=5, iterations=1)
+    assert reading.meter.grid_power_kw == pytest.approx(
+        reading.site_load_kw
+        - reading.pv.power_output_kw
+        - reading.battery.power_output_kw
+        - reading.boiler.power_output_kw
+    )
+
+
 @pytest.mark.parametrize("role", ["candidate", "baseline"])
 def test_whole_site_against_pvlib_pv_alone(benchmark: BenchmarkFixture, role: str) -> None:
     """The whole site, every model, against pvlib doing only the PV part of it."""

@@ -182,3 +182,27 @@ def test_a_bad_step_changes_nothing() -> None:
     assert model.step(10.0, CLEAR_JUNE_DAY[0]) == CloudModel(BROKEN_DAY, random.Random(3)).step(
         10.0, CLEAR_JUNE_DAY[0]
     )
+
+
+@pytest.mark.parametrize("regime", [CLEAR_DAY, BROKEN_DAY, OVERCAST_DAY], ids=lambda regime: regime.name)
+def test_a_stretch_at_once_is_the_same_weather_as_step_by_step(regime: CloudRegime) -> None:
+    # The whole day: night, dawn (the beam-free branch) and the sun up; a few steps first by step().
+    stepped, stretched = CloudModel(regime, random.Random(21)), CloudModel(regime, random.Random(21))
+    expected = [stepped.step(30.0, sky) for sky in CLEAR_JUNE_DAY]
+    head = [stretched.step(30.0, sky) for sky in CLEAR_JUNE_DAY[:5]]
+    ghi, dni, dhi = stretched.step_many(
+        30.0, *(list(column) for column in zip(*CLEAR_JUNE_DAY[5:], strict=True))
+    )
+    assert head + [SkyIrradiance(*sky) for sky in zip(ghi, dni, dhi, strict=True)] == expected
+    # It leaves the model where the steps left it: the next step is the same too.
+    assert (stretched.cloud_cover, stretched.sun_shaded) == (stepped.cloud_cover, stepped.sun_shaded)
+    assert stretched.step(30.0, CLEAR_JUNE_DAY[0]) == stepped.step(30.0, CLEAR_JUNE_DAY[0])
+
+
+def test_a_bad_stretch_changes_nothing() -> None:
+    model, twin = CloudModel(BROKEN_DAY, random.Random(22)), CloudModel(BROKEN_DAY, random.Random(22))
+    with pytest.raises(ValueError, match="dt_s"):
+        model.step_many(0.0, [500.0], [600.0], [100.0])
+    with pytest.raises(ValueError, match="one length"):
+        model.step_many(30.0, [500.0, 500.0], [600.0], [100.0])
+    assert model.step_many(30.0, [500.0], [600.0], [100.0]) == twin.step_many(30.0, [500.0], [600.0], [100.0])

@@ -161,3 +161,70 @@ def test_rejected_conditions_move_neither_clouds_nor_load(dt_s: float, when: dat
         site.conditions(dt_s, when)
     noon = datetime(2024, 6, 12, 12, tzinfo=UTC)
     assert site.conditions(60.0, noon) == twin.conditions(60.0, noon)
+
+
+def test_extend_is_append_step_by_step_and_refuses_as_append_does() -> None:
+    rows = [
+        {"poa_w_m2": 600.0 + i, "ambient_c": 20.0 - i, "draw_l_min": 30.0, "site_load_kw": 45.0 * i}
+        for i in range(4)
+    ]
+    appended, extended = ExogenousSeries(60.0), ExogenousSeries(60.0)
+    for row in rows:
+        appended.append(**row)
+    extended.extend(**{name: [row[name] for row in rows] for name in rows[0]})
+    columns = ("poa_w_m2", "ambient_c", "wind_m_s", "draw_l_min", "site_load_kw")
+    assert [list(getattr(extended, name)) for name in columns] == [
+        list(getattr(appended, name)) for name in columns
+    ]
+    for name, bad in (("ambient_c", 71.0), ("site_load_kw", math.nan), ("draw_l_min", -1.0)):
+        with pytest.raises(ValueError, match=name):
+            extended.extend(
+                **{column: [row[column] for row in rows[:2]] for column in rows[0]} | {name: [1.0, bad]}
+            )
+    with pytest.raises(ValueError, match="one length"):
+        extended.extend(poa_w_m2=[1.0], ambient_c=[1.0], draw_l_min=[1.0], site_load_kw=[1.0, 2.0])
+    assert len(extended) == 4
+    assert all(len(getattr(extended, name)) == 4 for name in columns)
+
+
+def test_equipment_steps_over_a_stretch_are_the_single_steps() -> None:
+    weather = example_site(random.Random(15))
+    series = ExogenousSeries(60.0)
+    morning = datetime(2024, 6, 12, 5, tzinfo=UTC)
+    for i in range(240):
+        now = weather.conditions(60.0, morning + timedelta(minutes=i + 1))
+        series.append(
+            poa_w_m2=now.poa.global_w_m2,
+            ambient_c=15.0,
+            draw_l_min=now.draw_l_min,
+            site_load_kw=now.load.power_kw,
+        )
+    single, stretched = example_site(random.Random(15)), example_site(random.Random(15))
+    setpoints = {"battery_setpoint_kw": -40.0, "pv_target_kw": 30.0, "boiler_power_limit_kw": 20.0}
+    expected = [single.step_equipment(series, i, **setpoints) for i in range(240)]
+    assert list(stretched.equipment_steps(series, 0, 100, **setpoints)) == expected[:100]
+    # Steps are taken as they are read: a stretch left half-read leaves the models after the last one read.
+    steps = stretched.equipment_steps(series, 100, 240, **setpoints)
+    assert [next(steps) for _ in range(40)] == expected[100:140]
+    assert list(stretched.equipment_steps(series, 140, 240, **setpoints)) == expected[140:]
+
+
+@pytest.mark.parametrize(
+    ("span", "setpoints", "message"),
+    [
+        ((0, 2), {}, "range"),
+        ((1, 0), {}, "range"),
+        ((-1, 1), {}, "range"),
+        ((0, 1), {"battery_setpoint_kw": math.inf}, "battery_setpoint_kw"),
+        ((0, 1), {"pv_target_kw": math.nan}, "pv_target_kw"),
+        ((0, 1), {"boiler_power_limit_kw": -3.0}, "boiler_power_limit_kw"),
+    ],
+)
+def test_a_rejected_stretch_is_refused_before_any_step(
+    span: tuple[int, int], setpoints: dict[str, float], message: str
+) -> None:
+    site, twin = example_site(random.Random(16)), example_site(random.Random(16))
+    series = one_step()
+    with pytest.raises(ValueError, match=message):
+        site.equipment_steps(series, *span, **setpoints)  # at the call, not at the first step
+    assert list(site.equipment_steps(series, 0, 1)) == [twin.step_equipment(series, 0)]

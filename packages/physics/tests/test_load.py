@@ -164,3 +164,32 @@ def test_a_bad_load_step_changes_nothing() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         load.step(1.0, datetime(2024, 3, 13, 12))
     assert load.step(1.0, at(2024, 3, 13, 12)) == reference.step(1.0, at(2024, 3, 13, 12))
+
+
+@pytest.mark.parametrize("noise_std", [0.1, 0.0])
+def test_noise_factors_times_the_profile_are_the_steps(noise_std: float) -> None:
+    params = SiteLoadParams(LoadShape.COMMERCIAL, 50_000.0, noise_std=noise_std, tz=BERLIN)
+    stepped, stretched = SiteLoad(params, random.Random(31)), SiteLoad(params, random.Random(31))
+    instants = [at(2024, 10, 27, 0) + timedelta(seconds=7.0 * (i + 1)) for i in range(2000)]
+    expected = [stepped.step(7.0, when).power_kw for when in instants]
+    factors = stretched.noise_factors(7.0, len(instants))
+    assert [stretched.expected_kw(when) * f for when, f in zip(instants, factors, strict=True)] == expected
+    assert len(set(factors)) == (1 if noise_std == 0.0 else len(instants))
+    # The noise went on from where the steps would have left it.
+    later = at(2024, 10, 27, 9)
+    assert stretched.step(7.0, later) == stepped.step(7.0, later)
+
+
+def test_the_scale_per_unit_is_the_profile_per_unit_of_shape() -> None:
+    load = bare(LoadShape.INDUSTRIAL, 600_000.0)
+    noon = at(2024, 3, 5, 12, 30)  # a working day's midpoint of 12-13 h: the table's value itself
+    value = day_shape(LoadShape.INDUSTRIAL, noon.date())[12]
+    assert load.expected_kw(noon) == load.kw_per_unit(2024) * value
+
+
+def test_noise_factors_need_a_step_and_a_count() -> None:
+    load = SiteLoad(SiteLoadParams(LoadShape.HOUSEHOLD, 3_000.0), random.Random(32))
+    with pytest.raises(ValueError, match="dt_s"):
+        load.noise_factors(0.0, 3)
+    with pytest.raises(ValueError, match="steps"):
+        load.noise_factors(1.0, -1)

@@ -35,6 +35,7 @@ from energy_edge.physics._checks import (
     positive,
     step_seconds,
 )
+from energy_edge.physics._readings import new_reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,17 +281,20 @@ class Battery:
         self._temperature_c = temperature_c
         if self._fault is None and temperature_c > p.max_temperature_c:
             self._fault = f"battery over-temperature {temperature_c:.1f} °C > {p.max_temperature_c:.1f} °C"
-        return BatteryReading(
-            power_kw,
-            energy / p.capacity_kwh,
-            energy,
-            temperature_c,
-            charge_kw,
-            discharge_kw,
-            charged_kwh,
-            discharged_kwh,
-            self_discharge,
-            loss_kwh,
-            target_kw != setpoint_kw,
-            self._fault,
+        return new_reading(
+            BatteryReading,
+            (
+                power_kw,
+                energy / p.capacity_kwh,
+                energy,
+                temperature_c,
+                charge_kw,
+                discharge_kw,
+                charged_kwh,
+                discharged_kwh,
+                self_discharge,
+                loss_kwh,
+                target_kw != setpoint_kw,
+                self._fault,
+            ),
         )

@@ -37,6 +37,7 @@ from energy_edge.physics._checks import (
     positive,
     step_seconds,
 )
+from energy_edge.physics._readings import new_reading
 
 WATER_HEAT_CAPACITY_KJ_PER_KG_K = 4.186
 WATER_DENSITY_KG_PER_L = 0.983
@@ -124,6 +125,7 @@ class Boiler:
         "_heating",
         "_target_c",
         "_temperature_c",
+        "_ua_kw_per_k",
         "_welded",
         "params",
     )
@@ -133,6 +135,7 @@ class Boiler:
     ) -> None:
         self.params = params
         self._capacity_kj_per_k = params.heat_capacity_kwh_per_k * 3600.0  # the stretches run in kW and s
+        self._ua_kw_per_k = params.heat_loss_w_per_k / 1000.0
         self._target_c = self._checked_target(target_celsius)
         in_range("initial_temperature_c", initial_temperature_c, 0.0, params.max_temperature_c)
         self._temperature_c = float(initial_temperature_c)
@@ -206,16 +209,25 @@ class Boiler:
         """
         p = self.params
         limit_kw = p.rated_power_kw if power_limit_kw is None else power_limit_kw
-        modulated_kw = min(limit_kw, p.rated_power_kw)
+        modulated_kw = (
+            p.rated_power_kw if p.rated_power_kw < limit_kw else limit_kw
+        )  # min(), without the call
         if modulated_kw < p.min_power_kw or modulated_kw == 0.0:
             modulated_kw = 0.0
 
-        ua = p.heat_loss_w_per_k / 1000.0
+        ua = self._ua_kw_per_k
         draw = draw_l_min / 60.0 * WATER_DENSITY_KG_PER_L * WATER_HEAT_CAPACITY_KJ_PER_KG_K  # kW/K
         rate = (ua + draw) / self._capacity_kj_per_k  # 1/s, > 0: every tank loses heat
         on_c = self._target_c - p.hysteresis_k / 2.0
         off_c = self._target_c + p.hysteresis_k / 2.0
         trip_c = p.max_temperature_c
+        # Looked up once: the loop below runs every step, mostly once.
+        efficiency, cold_c, minimum_c, rated_kw = (
+            p.efficiency,
+            p.cold_water_c,
+            p.min_process_temperature_c,
+            p.rated_power_kw,
+        )
         welded = self._welded
         temp, calling, fault = self._temperature_c, self._heating, self._fault
         electric_kj = loss_kj = draw_kj = shortfall_ks = 0.0
@@ -226,10 +238,8 @@ class Boiler:
                 calling = False
             elif not calling and temp <= on_c:
                 calling = True
-            power = (
-                0.0 if fault is not None else p.rated_power_kw if welded else modulated_kw if calling else 0.0
-            )
-            steady = (p.efficiency * power + ua * ambient_c + draw * p.cold_water_c) / (ua + draw)
+            power = 0.0 if fault is not None else rated_kw if welded else modulated_kw if calling else 0.0
+            steady = (efficiency * power + ua * ambient_c + draw * cold_c) / (ua + draw)
             if power > 0.0:
                 duration, event = _heating_stretch(
                     temp, steady, rate, trip_c, math.inf if welded else off_c, remaining
@@ -242,8 +252,8 @@ class Boiler:
             integral = _temperature_integral(temp, steady, rate, duration)
             electric_kj += power * duration
             loss_kj += ua * (integral - ambient_c * duration)
-            draw_kj += draw * (integral - p.cold_water_c * duration)
-            shortfall_ks += _shortfall_integral(temp, steady, rate, duration, p.min_process_temperature_c)
+            draw_kj += draw * (integral - cold_c * duration)
+            shortfall_ks += _shortfall_integral(temp, steady, rate, duration, minimum_c)
             remaining -= duration
             # At an event the temperature is the threshold itself, not a value rounded past it.
             if event == _TRIP:
@@ -261,17 +271,20 @@ class Boiler:
 
         self._temperature_c, self._heating, self._fault = temp, calling, fault
         electric_kwh = electric_kj / 3600.0
-        return BoilerReading(
-            0.0 - electric_kwh / (dt_s / 3600.0),  # 0.0 - x: an idle boiler reports 0.0, not -0.0
-            temp,
-            self._target_c,
-            fault is None and (welded or (calling and modulated_kw > 0.0)),
-            electric_kwh,
-            draw_kj / 3600.0,
-            loss_kj / 3600.0,
-            temp < p.min_process_temperature_c,
-            shortfall_ks / 3600.0,
-            fault,
+        return new_reading(
+            BoilerReading,
+            (
+                0.0 - electric_kwh / (dt_s / 3600.0),  # 0.0 - x: an idle boiler reports 0.0, not -0.0
+                temp,
+                self._target_c,
+                fault is None and (welded or (calling and modulated_kw > 0.0)),
+                electric_kwh,
+                draw_kj / 3600.0,
+                loss_kj / 3600.0,
+                temp < p.min_process_temperature_c,
+                shortfall_ks / 3600.0,
+                fault,
+            ),
         )
 
     def _checked_target(self, value: float) -> float:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from energy_edge.physics._checks import in_range, positive, step_seconds
@@ -138,6 +139,59 @@ class CloudModel:
         if shaded:
             return SkyIrradiance(dhi, 0.0, dhi)
         return SkyIrradiance(dhi + beam_clear, dni_clear, dhi)
+
+    def step_many(
+        self, dt_s: float, ghi_clear: Sequence[float], dni_clear: Sequence[float], dhi_clear: Sequence[float]
+    ) -> tuple[list[float], list[float], list[float]]:
+        """:meth:`step` once per element of the clear-sky columns; returns the all-sky GHI, DNI and DHI.
+
+        For a simulator that works out the clear sky of a whole stretch at once: the draws, their order
+        and the arithmetic are those of :meth:`step`, so the weather is the same to the bit as ``len``
+        calls of it. Only what one step's inputs do not change is hoisted out of the loop.
+        """
+        step_seconds(dt_s)
+        if not (len(ghi_clear) == len(dni_clear) == len(dhi_clear)):
+            raise ValueError(
+                f"the clear-sky columns must have one length, got {len(ghi_clear)}, {len(dni_clear)} "
+                f"and {len(dhi_clear)}"
+            )
+        regime = self._regime
+        gauss, uniform = self._rng.gauss, self._rng.random
+        exp = math.exp
+        decay = exp(-dt_s / regime.cover_time_constant_s)
+        spread = math.sqrt(1.0 - decay * decay)
+        logit_median, cover_spread, dwell_s = self._logit_median, regime.cover_spread, regime.shade_dwell_s
+        latent, shaded = self._latent, self._shaded
+        cover = self._cover
+        ghi_out: list[float] = []
+        dni_out: list[float] = []
+        dhi_out: list[float] = []
+        for ghi_c, dni_c, dhi_c in zip(ghi_clear, dni_clear, dhi_clear, strict=True):
+            latent = decay * latent + spread * gauss(0.0, 1.0)
+            z = logit_median + cover_spread * latent  # _cover_of, inlined
+            cover = 1.0 / (1.0 + exp(-z)) if z >= 0.0 else exp(z) / (1.0 + exp(z))
+            beam_clear = ghi_c - dhi_c
+            overcast = 0.25 * ghi_c
+            # max(overcast, dhi_c) without the builtin call: the first unless the second is larger.
+            dhi = dhi_c + cover * ((dhi_c if dhi_c > overcast else overcast) - dhi_c)
+            if beam_clear > 0.0:
+                mean_ghi = ghi_c * (1.0 - 0.75 * cover**3.4)
+                share = (dhi + beam_clear - mean_ghi) / beam_clear
+                share = 0.0 if share < 0.0 else _MAX_SHARE if share > _MAX_SHARE else share
+            else:
+                share = cover if cover < _MAX_SHARE else _MAX_SHARE
+            current = 1.0 if shaded else 0.0
+            p_shaded = share + (current - share) * exp(-dt_s / (dwell_s * (1.0 - share)))
+            shaded = uniform() < p_shaded
+            if shaded:
+                ghi_out.append(dhi)
+                dni_out.append(0.0)
+            else:
+                ghi_out.append(dhi + beam_clear)
+                dni_out.append(dni_c)
+            dhi_out.append(dhi)
+        self._latent, self._cover, self._shaded = latent, cover, shaded
+        return ghi_out, dni_out, dhi_out
 
     def _cover_of(self, latent: float) -> float:
         z = self._logit_median + self._regime.cover_spread * latent

@@ -9,12 +9,14 @@ whole-site step costs (README, Performance).
 :meth:`Site.conditions <energy_edge.physics.site.Site.conditions>` computes one step of them with the same
 arithmetic as :meth:`Site.step <energy_edge.physics.site.Site.step>`; an :class:`ExogenousSeries` keeps what
 the equipment needs of them; :meth:`Site.step_equipment <energy_edge.physics.site.Site.step_equipment>`
-steps PV, battery, boiler and meter from the series. Every value is checked as it is appended, exactly as
-the model that takes it would check it, so the equipment step does not check it again.
+steps PV, battery, boiler and meter from the series. Every value is checked as it is appended (one step by
+:meth:`ExogenousSeries.append`, a stretch by :meth:`ExogenousSeries.extend`), exactly as the model that takes
+it would check it, so the equipment step does not check it again.
 """
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Sequence
 
@@ -71,6 +73,38 @@ class ExogenousSeries:
         self._draw_l_min.append(draw_l_min)
         self._site_load_kw.append(site_load_kw)
 
+    def extend(
+        self,
+        *,
+        poa_w_m2: Sequence[float],
+        ambient_c: Sequence[float],
+        draw_l_min: Sequence[float],
+        site_load_kw: Sequence[float],
+        wind_m_s: Sequence[float] | None = None,
+    ) -> None:
+        """Add consecutive steps, one per element of the columns (``wind_m_s`` None: 1 m/s throughout), as
+        that many :meth:`append` calls would, with the same checks; a rejected value adds no step at all."""
+        steps = len(site_load_kw)
+        winds = [1.0] * steps if wind_m_s is None else wind_m_s
+        columns = (poa_w_m2, ambient_c, winds, draw_l_min)
+        if any(len(column) != steps for column in columns):
+            raise ValueError(
+                "the columns must have one length, got "
+                + ", ".join(str(len(column)) for column in (*columns, site_load_kw))
+            )
+        _check_all("poa_w_m2", poa_w_m2, 0.0, MAX_IRRADIANCE_W_M2)
+        _check_all("ambient_c", ambient_c, -60.0, 70.0)
+        _check_all("wind_m_s", winds, 0.0, MAX_WIND_M_S)
+        _check_all("draw_l_min", draw_l_min, 0.0, MAX_DRAW_L_MIN)
+        for value in site_load_kw:
+            if not (0.0 <= value < math.inf):
+                non_negative("site_load_kw", value)
+        self._poa_w_m2.extend(poa_w_m2)
+        self._ambient_c.extend(ambient_c)
+        self._wind_m_s.extend(winds)
+        self._draw_l_min.extend(draw_l_min)
+        self._site_load_kw.extend(site_load_kw)
+
     @property
     def poa_w_m2(self) -> Sequence[float]:
         """Global irradiance on the plane of the array, W/m²."""
@@ -95,3 +129,10 @@ class ExogenousSeries:
     def site_load_kw(self) -> Sequence[float]:
         """The site's own (non-controllable) consumption, kW."""
         return self._site_load_kw
+
+
+def _check_all(name: str, values: Sequence[float], low: float, high: float) -> None:
+    # One comparison per value, and the call that words the error only for the first bad one.
+    for value in values:
+        if not (low <= value <= high):
+            in_range(name, value, low, high)

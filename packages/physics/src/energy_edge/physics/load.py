@@ -164,6 +164,36 @@ class SiteLoad:
         self._latent = decay * self._latent + math.sqrt(1.0 - decay * decay) * self._rng.gauss(0.0, 1.0)
         return LoadReading(expected * math.exp(sigma * self._latent - 0.5 * sigma * sigma), expected)
 
+    def noise_factors(self, dt_s: float, steps: int) -> list[float]:
+        """Advance the noise by ``steps`` steps of ``dt_s``; returns each step's multiplier of the profile.
+
+        For a simulator that works out the profile of a whole stretch at once (:meth:`kw_per_unit` and
+        :func:`day_shape` give it): ``expected_kw(when) * factor`` is what :meth:`step` returns, to the bit,
+        with the same draws in the same order.
+        """
+        step_seconds(dt_s)
+        if not (steps >= 0):
+            raise ValueError(f"steps must be >= 0, got {steps!r}")
+        sigma = self.params.noise_std
+        if sigma == 0.0:
+            return [1.0] * steps  # step() draws nothing and returns the profile itself
+        decay = math.exp(-dt_s / self.params.noise_time_constant_s)
+        spread = math.sqrt(1.0 - decay * decay)
+        bias = 0.5 * sigma * sigma
+        gauss, exp = self._rng.gauss, math.exp
+        latent = self._latent
+        factors: list[float] = []
+        for _ in range(steps):
+            latent = decay * latent + spread * gauss(0.0, 1.0)
+            factors.append(exp(sigma * latent - bias))
+        self._latent = latent
+        return factors
+
+    def kw_per_unit(self, year: int) -> float:
+        """kW per unit of :func:`day_shape` in ``year``: the scale at which the year sums to ``annual_kwh``
+        (``expected_kw`` multiplies the interpolated shape by it)."""
+        return self._scale(year)
+
     def _day(self, ordinal: int) -> Hourly:
         values = self._days.get(ordinal)
         if values is None:

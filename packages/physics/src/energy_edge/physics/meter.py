@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from energy_edge.physics._checks import finite, non_negative, positive, step_seconds
+from energy_edge.physics._readings import new_reading
 
 
 class MeterReading(NamedTuple):
@@ -77,6 +78,7 @@ class GridMeter:
         else:
             self._export_kwh -= energy_kwh
         limit = self.connection_limit_kw
-        return MeterReading(
-            grid_kw, self._import_kwh, self._export_kwh, limit is not None and abs(grid_kw) > limit
+        return new_reading(
+            MeterReading,
+            (grid_kw, self._import_kwh, self._export_kwh, limit is not None and abs(grid_kw) > limit),
         )

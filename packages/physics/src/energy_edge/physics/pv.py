@@ -29,6 +29,7 @@ from energy_edge.physics._checks import (
     positive,
     step_seconds,
 )
+from energy_edge.physics._readings import new_reading
 
 MAX_IRRADIANCE_W_M2 = 3000.0
 """Beyond any plane on Earth (about 1400 W/m² of beam plus sky and snow-reflected light at most)."""
@@ -273,18 +274,22 @@ class PvSystem:
         if self._fault is None and module_c > p.max_module_temperature_c:
             self._fault = f"module over-temperature {module_c:.1f} °C > {p.max_module_temperature_c:.1f} °C"
 
-        limit_kw = min(p.ac_rating_kw, self._max_output_kw)
+        # min() and max() spelled as comparisons (the builtin calls cost more, every step), with their rule:
+        # the first argument unless the second is strictly smaller (larger).
+        limit_kw = self._max_output_kw if self._max_output_kw < p.ac_rating_kw else p.ac_rating_kw
         if target_kw is not None:
-            limit_kw = min(limit_kw, target_kw)
+            limit_kw = target_kw if target_kw < limit_kw else limit_kw
         inv_dc0 = self._inverter_dc_kw
-        mpp_dc_kw = max(pvwatts_dc_kw(poa_w_m2, module_c, p.dc_rating_kw, p.gamma_pdc_per_c), 0.0)
+        mpp_dc_kw = pvwatts_dc_kw(poa_w_m2, module_c, p.dc_rating_kw, p.gamma_pdc_per_c)
+        mpp_dc_kw = 0.0 if mpp_dc_kw < 0.0 else mpp_dc_kw  # no negative DC at night (max with 0)
         mpp_dc_kw *= 1.0 - p.system_losses
         available_kw = pvwatts_ac_kw(mpp_dc_kw, inv_dc0, p.eta_inv_nom, p.eta_inv_ref)
         clipped = mpp_dc_kw > inv_dc0
 
         if self._fault is not None:
-            return PvReading(
-                0.0, available_kw, 0.0, poa_w_m2, 0.0, 0.0, module_c, 0.0, False, clipped, self._fault
+            return new_reading(
+                PvReading,
+                (0.0, available_kw, 0.0, poa_w_m2, 0.0, 0.0, module_c, 0.0, False, clipped, self._fault),
             )
         if available_kw > limit_kw or clipped:
             # Off the maximum power point: the inverter draws only the DC it needs for its output.
@@ -294,16 +299,19 @@ class PvSystem:
             output_kw = available_kw
             dc_kw = mpp_dc_kw
         sunlight_kw = poa_w_m2 * 0.001 * self._area_m2
-        return PvReading(
-            output_kw,
-            available_kw,
-            dc_kw,
-            poa_w_m2,
-            output_kw / sunlight_kw if sunlight_kw > 0.0 else 0.0,
-            output_kw / dc_kw if dc_kw > 0.0 else 0.0,
-            module_c,
-            limit_kw,
-            available_kw > limit_kw,
-            clipped,
-            None,
+        return new_reading(
+            PvReading,
+            (
+                output_kw,
+                available_kw,
+                dc_kw,
+                poa_w_m2,
+                output_kw / sunlight_kw if sunlight_kw > 0.0 else 0.0,
+                output_kw / dc_kw if dc_kw > 0.0 else 0.0,
+                module_c,
+                limit_kw,
+                available_kw > limit_kw,
+                clipped,
+                None,
+            ),
         )

@@ -8,17 +8,22 @@
 day under several control strategies splits it in two: :meth:`Site.conditions` (sun, sky, clouds, plane of
 array, process draw, site load: what no set-point changes) once per day into an
 :class:`~energy_edge.physics.exogenous.ExogenousSeries`, then :meth:`Site.step_equipment` (PV, battery,
-boiler, meter) per strategy. Either way every input is checked before any model moves, so a rejected step
-leaves the whole site unchanged.
+boiler, meter) per strategy, or :meth:`Site.equipment_steps` for a stretch of steps under set-points that
+hold over it (checked once for the stretch). Either way every input is checked before any model moves, so
+a rejected step leaves the whole site unchanged. A simulator may compute the series' weather and demand
+for many steps at once (``CloudModel.step_many`` and ``SiteLoad.noise_factors`` draw the random parts in
+the order and with the arithmetic of the single steps).
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
 from typing import NamedTuple
 
 from energy_edge.physics._checks import ambient_celsius, finite, in_range, non_negative, step_seconds
+from energy_edge.physics._readings import new_reading
 from energy_edge.physics.battery import Battery, BatteryParams, BatteryReading
 from energy_edge.physics.boiler import Boiler, BoilerParams, BoilerReading
 from energy_edge.physics.clouds import BROKEN_DAY, CloudModel, CloudRegime
@@ -191,34 +196,80 @@ class Site:
         The half of :meth:`step` that set-points steer; the weather, load and draw come from the series.
         The set-points are checked on every call (as floats from then on); the series' values were checked
         as they were appended and are not checked again. A rejected step (a bad set-point, an index outside
-        the series, a step the boiler refuses) changes no model.
+        the series, a step the boiler refuses) changes no model. It is the one-step stretch of
+        :meth:`equipment_steps`: the same arithmetic.
         """
         if not (0 <= index < len(series)):
             raise ValueError(f"index must be within the series' {len(series)} steps, got {index!r}")
+        return next(
+            self.equipment_steps(
+                series,
+                index,
+                index + 1,
+                battery_setpoint_kw=battery_setpoint_kw,
+                pv_target_kw=pv_target_kw,
+                boiler_power_limit_kw=boiler_power_limit_kw,
+            )
+        )
+
+    def equipment_steps(
+        self,
+        series: ExogenousSeries,
+        start: int,
+        stop: int,
+        *,
+        battery_setpoint_kw: float = 0.0,
+        pv_target_kw: float | None = None,
+        boiler_power_limit_kw: float | None = None,
+    ) -> Iterator[EquipmentReading]:
+        """:meth:`step_equipment` for steps ``start`` to ``stop - 1`` of ``series`` under set-points held
+        throughout; the steps are taken one by one as the readings are consumed.
+
+        The set-points and the range are checked once, here, before the first step (a simulator holds its
+        set-points between two calls of a driver, thousands of steps at 1 s). A step the boiler refuses
+        raises from the iteration and leaves every model after the step before it.
+        """
+        if not (0 <= start <= stop <= len(series)):
+            raise ValueError(
+                f"the steps must be a range within the series' {len(series)} steps, got {start!r} to {stop!r}"
+            )
         battery_setpoint_kw = finite("battery_setpoint_kw", battery_setpoint_kw)
         if pv_target_kw is not None:
             pv_target_kw = non_negative("pv_target_kw", pv_target_kw)
         if boiler_power_limit_kw is not None:
             boiler_power_limit_kw = non_negative("boiler_power_limit_kw", boiler_power_limit_kw)
+        return self._equipment_steps(
+            series, start, stop, battery_setpoint_kw, pv_target_kw, boiler_power_limit_kw
+        )
 
+    def _equipment_steps(
+        self,
+        series: ExogenousSeries,
+        start: int,
+        stop: int,
+        battery_setpoint_kw: float,
+        pv_target_kw: float | None,
+        boiler_power_limit_kw: float | None,
+    ) -> Iterator[EquipmentReading]:
         # The models' own step() would check the series' values again, every step: their unchecked halves
         # run instead, in the order of step() (the boiler first: it may still refuse, and nothing has moved).
         dt_s = series.step_s
-        ambient_c = series.ambient_c[index]
-        boiler = self.boiler._advance(  # pyright: ignore[reportPrivateUsage]
-            dt_s, series.draw_l_min[index], ambient_c, boiler_power_limit_kw
-        )
-        pv = self.pv._advance(  # pyright: ignore[reportPrivateUsage]
-            dt_s, series.poa_w_m2[index], ambient_c, series.wind_m_s[index], pv_target_kw
-        )
-        battery = self.battery._advance(  # pyright: ignore[reportPrivateUsage]
-            dt_s, battery_setpoint_kw, ambient_c
-        )
-        site_load_kw = series.site_load_kw[index]
-        meter = self.meter._advance(  # pyright: ignore[reportPrivateUsage]
-            dt_s, (site_load_kw, -pv.power_output_kw, -battery.power_output_kw, -boiler.power_output_kw)
-        )
-        return EquipmentReading(pv, battery, boiler, site_load_kw, meter)
+        poas, airs, winds = series.poa_w_m2, series.ambient_c, series.wind_m_s
+        draws, loads = series.draw_l_min, series.site_load_kw
+        boiler_step = self.boiler._advance  # pyright: ignore[reportPrivateUsage]
+        pv_step = self.pv._advance  # pyright: ignore[reportPrivateUsage]
+        battery_step = self.battery._advance  # pyright: ignore[reportPrivateUsage]
+        meter_step = self.meter._advance  # pyright: ignore[reportPrivateUsage]
+        for index in range(start, stop):
+            ambient_c = airs[index]
+            boiler = boiler_step(dt_s, draws[index], ambient_c, boiler_power_limit_kw)
+            pv = pv_step(dt_s, poas[index], ambient_c, winds[index], pv_target_kw)
+            battery = battery_step(dt_s, battery_setpoint_kw, ambient_c)
+            site_load_kw = loads[index]
+            meter = meter_step(
+                dt_s, (site_load_kw, -pv.power_output_kw, -battery.power_output_kw, -boiler.power_output_kw)
+            )
+            yield new_reading(EquipmentReading, (pv, battery, boiler, site_load_kw, meter))
 
 
 def example_site(

@@ -7,7 +7,8 @@ every whole step up to ``t`` is computed with the set-points in force, so set-po
 
 Only the equipment that set-points steer (PV inverter, battery, boiler, meter) is stepped here; the weather,
 the load and the draw come from the run's exogenous series (``energy_edge.sim.exogenous``), computed once
-and shared by every strategy of a run.
+and shared by every strategy of a run. Between two driver calls the set-points hold, so the physics steps
+the whole stretch with them checked once (``Site.equipment_steps``).
 """
 
 from __future__ import annotations
@@ -74,60 +75,62 @@ class SiteModel:
         """Compute every whole step up to ``t_s`` (never beyond the end of the run)."""
         target = min(t_s, self.end_s) + EPSILON_S
         dt = self.step_s
-        now = self.now_s
-        if now + dt > target:
-            return self.last  # most driver calls: the model is already there
-        # No driver runs until this returns, so the set-points hold for every step of the call: they and
-        # everything else the loop touches are looked up once, not once per step.
-        battery_setpoint_kw = self.battery_setpoint_kw if self.battery_connected else 0.0
-        pv_target_kw = self.pv_limit_kw if self.pv_enabled else 0.0
-        boiler_power_limit_kw = self.boiler_power_limit_kw if self.boiler_enabled else 0.0
         exogenous = self.exogenous
-        series = exogenous.series
-        draws, airs = series.draw_l_min, series.ambient_c
-        step = self.site.step_equipment
+        while self.now_s + dt <= target:  # most driver calls: the model is already there, no step at all
+            # Steps as far as the series holds, computing its next chunk when the model gets to its end.
+            index, ready = len(self.trace), len(exogenous.series)
+            if index >= ready:
+                ready = exogenous.fill_to(index + exogenous.chunk_steps)
+                if index >= ready:  # the series and the model sum one clock: a bug if they disagree
+                    raise RuntimeError(f"the exogenous series ends at step {ready}, before {t_s:g} s")
+            self._step_stretch(index, ready, target)
+        return self.last
+
+    def _step_stretch(self, start: int, ready: int, target: float) -> None:
+        """Steps from ``start`` while the series holds them (to ``ready``) and the clock stays within
+        ``target``, each taken only as the loop asks for it from the physics."""
+        # No driver runs until advance_to returns, so the set-points hold for every step of the stretch:
+        # the physics checks them once, and they and everything else the loop touches are looked up once.
+        dt = self.step_s
+        series = self.exogenous.series
         trace = self.trace
         pv_available = trace.pv_available_kw.append
         pv_out = trace.pv_kw.append
-        load_out = trace.load_kw.append
         battery_out = trace.battery_kw.append
         soc_out = trace.soc_percent.append
         boiler_out = trace.boiler_kw.append
         boiler_temperature = trace.boiler_temperature_c.append
         grid_out = trace.grid_kw.append
-        draw_out = trace.draw_l_min.append
-        air_out = trace.ambient_c.append
-        index = len(trace)
-        ready = len(series)
-        reading = self.last
+        steps = self.site.equipment_steps(
+            series,
+            start,
+            ready,
+            battery_setpoint_kw=self.battery_setpoint_kw if self.battery_connected else 0.0,
+            pv_target_kw=self.pv_limit_kw if self.pv_enabled else 0.0,
+            boiler_power_limit_kw=self.boiler_power_limit_kw if self.boiler_enabled else 0.0,
+        )
+        now, reading, index = self.now_s, self.last, start
         try:
-            while now + dt <= target:
-                if index >= ready:
-                    ready = exogenous.fill_to(index + exogenous.chunk_steps)
-                reading = step(
-                    series,
-                    index,
-                    battery_setpoint_kw=battery_setpoint_kw,
-                    pv_target_kw=pv_target_kw,
-                    boiler_power_limit_kw=boiler_power_limit_kw,
-                )
+            for reading in steps:
                 now += dt
-                pv, battery, boiler, load_kw, meter = reading
+                pv, battery, boiler, _, meter = reading
                 pv_available(pv.available_kw)
                 pv_out(pv.power_output_kw)
-                load_out(load_kw)
                 battery_out(battery.power_output_kw)
                 soc_out(battery.soc * 100.0)
                 boiler_out(-boiler.power_output_kw)
                 boiler_temperature(boiler.temperature_c)
                 grid_out(meter.grid_power_kw)
-                draw_out(draws[index])
-                air_out(airs[index])
                 index += 1
+                if now + dt > target:
+                    break
         finally:
-            # A step the physics refuses leaves the model after the last step it did.
+            # A step the physics refuses leaves the model after the last step it did. What the series
+            # holds goes into the trace as it is, for the steps taken, at once.
             self.now_s, self.last = now, reading
-        return reading
+            trace.load_kw.extend(series.site_load_kw[start:index])
+            trace.draw_l_min.extend(series.draw_l_min[start:index])
+            trace.ambient_c.extend(series.ambient_c[start:index])
 
     def run_to_end(self) -> None:
         self.advance_to(self.end_s)
