@@ -59,6 +59,11 @@ class ControllerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     """Plan peak shaving's level from the demand the controller has learned by quarter hour of the day: the
     lowest import the batteries can hold through the next 24 hours of it (see
     :mod:`controller_module.demand_profile`). Used once a whole day has been learned."""
+    peak_plan_hedge: Annotated[float, msgspec.Meta(ge=0.0, le=3.0)] = 0.5
+    """Standard deviations of the learned day-to-day variation of each quarter hour that the plan adds to
+    its mean. A plan on the mean alone runs the batteries empty on every day heavier than the mean, and the
+    peak then billed is far above the level (the cost is lopsided: a level a kW too high costs a kW, one too
+    low costs what the batteries cannot cover). 0 plans on the mean."""
     battery_reserve_percent: Percent = 20.0
     """Balancing never discharges below this SoC; only holding the import limit may use the reserve."""
     control_interval_s: Seconds = 5.0

@@ -23,7 +23,7 @@ Decisions:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -67,6 +67,9 @@ class ProfileFile(msgspec.Struct, forbid_unknown_fields=True):
     workday_boilers: list[float | None] | None = None
     """What the boilers drew of it (absent in files written before boilers were learned apart: none)."""
     weekend_boilers: list[float | None] | None = None
+    workday_variance: list[float | None] | None = None
+    """How much the days differed around the mean (kW², absent in older files: not known yet)."""
+    weekend_variance: list[float | None] | None = None
 
 
 PROFILE_FILE_VERSION: Final = 1
@@ -81,12 +84,19 @@ class DemandProfile:
     workday_boilers: tuple[float | None, ...] = (None,) * SLOTS_PER_DAY
     """The boilers' share of the demand, learned alongside: heat that a tank lets move by hours."""
     weekend_boilers: tuple[float | None, ...] = (None,) * SLOTS_PER_DAY
+    workday_variance: tuple[float | None, ...] = (None,) * SLOTS_PER_DAY
+    """The day-to-day variance of each slot's demand around its mean (kW², exponentially weighted like the
+    mean; ``None`` until a second day is seen): how far the plan can trust the mean."""
+    weekend_variance: tuple[float | None, ...] = (None,) * SLOTS_PER_DAY
 
     def slots(self, kind: DayKind) -> tuple[float | None, ...]:
         return self.workday if kind is DayKind.WORKDAY else self.weekend
 
     def boiler_slots(self, kind: DayKind) -> tuple[float | None, ...]:
         return self.workday_boilers if kind is DayKind.WORKDAY else self.weekend_boilers
+
+    def variance_slots(self, kind: DayKind) -> tuple[float | None, ...]:
+        return self.workday_variance if kind is DayKind.WORKDAY else self.weekend_variance
 
     def learn(self, block: int, mean_kw: float, boilers_kw: float = 0.0) -> DemandProfile:
         """Fold one quarter hour's mean (block = Unix seconds // 900) into its slot, with what the boilers
@@ -95,20 +105,26 @@ class DemandProfile:
             return self
         kind = day_kind(block * SLOT_S)
         slot = block % SLOTS_PER_DAY
+        variance = _folded_variance(self.variance_slots(kind), self.slots(kind)[slot], slot, mean_kw)
         demand = _folded(self.slots(kind), slot, mean_kw)
         boilers = _folded(self.boiler_slots(kind), slot, boilers_kw)
         if kind is DayKind.WORKDAY:
-            return replace(self, workday=demand, workday_boilers=boilers)
-        return replace(self, weekend=demand, weekend_boilers=boilers)
+            return replace(self, workday=demand, workday_boilers=boilers, workday_variance=variance)
+        return replace(self, weekend=demand, weekend_boilers=boilers, weekend_variance=variance)
 
     def ahead(self, block: int, count: int = SLOTS_PER_DAY) -> list[float] | None:
         """The learned demand of ``count`` quarter hours from ``block`` on, or ``None`` while one of them
         (of its own kind of day) has not been learned yet."""
-        return self._ahead(block, count, boilers=False)
+        return self._ahead(block, count, kind_slots=self.slots)
 
     def boilers_ahead(self, block: int, count: int = SLOTS_PER_DAY) -> list[float]:
         """The boilers' share of :meth:`ahead` (0 where it was not learned)."""
-        return self._ahead(block, count, boilers=True, missing=0.0) or []
+        return self._ahead(block, count, kind_slots=self.boiler_slots, missing=0.0) or []
+
+    def deviations_ahead(self, block: int, count: int = SLOTS_PER_DAY) -> list[float]:
+        """The day-to-day standard deviation of :meth:`ahead`'s slots (0 where not known yet)."""
+        variances = self._ahead(block, count, kind_slots=self.variance_slots, missing=0.0) or []
+        return [math.sqrt(v) for v in variances]
 
     def boilers_spread_ahead(self, block: int, half_window: int, count: int = SLOTS_PER_DAY) -> list[float]:
         """:meth:`boilers_ahead`, each slot averaged with ``half_window`` slots either side.
@@ -121,15 +137,19 @@ class DemandProfile:
         return spread(wide, half_window)[half_window : half_window + count]
 
     def _ahead(
-        self, block: int, count: int, *, boilers: bool, missing: float | None = None
+        self,
+        block: int,
+        count: int,
+        *,
+        kind_slots: Callable[[DayKind], tuple[float | None, ...]],
+        missing: float | None = None,
     ) -> list[float] | None:
         out: list[float] = []
         day, slots = -1, self.workday
         for b in range(block, block + count):
             if b // SLOTS_PER_DAY != day:  # the kind of day changes only at midnight
                 day = b // SLOTS_PER_DAY
-                kind = day_kind(day * SLOTS_PER_DAY * SLOT_S)
-                slots = self.boiler_slots(kind) if boilers else self.slots(kind)
+                slots = kind_slots(day_kind(day * SLOTS_PER_DAY * SLOT_S))
             value = _bridged(slots, b % SLOTS_PER_DAY)
             if value is None:
                 if missing is None:
@@ -150,6 +170,8 @@ class DemandProfile:
             list(self.weekend),
             list(self.workday_boilers),
             list(self.weekend_boilers),
+            list(self.workday_variance),
+            list(self.weekend_variance),
         )
 
     @classmethod
@@ -162,19 +184,32 @@ class DemandProfile:
         empty: list[float | None] = [None] * SLOTS_PER_DAY
         workday_boilers = stored.workday_boilers if stored.workday_boilers is not None else empty
         weekend_boilers = stored.weekend_boilers if stored.weekend_boilers is not None else empty
+        workday_variance = stored.workday_variance if stored.workday_variance is not None else empty
+        weekend_variance = stored.weekend_variance if stored.weekend_variance is not None else empty
         for name, values in (
             ("workday", stored.workday),
             ("weekend", stored.weekend),
             ("workday_boilers", workday_boilers),
             ("weekend_boilers", weekend_boilers),
+            ("workday_variance", workday_variance),
+            ("weekend_variance", weekend_variance),
         ):
             if len(values) != SLOTS_PER_DAY:
                 raise ValueError(f"profile {name}: {len(values)} values, expected {SLOTS_PER_DAY}")
             bad = next((i for i, v in enumerate(values) if v is not None and not math.isfinite(v)), None)
             if bad is not None:
                 raise ValueError(f"profile {name}[{bad}] is not a finite number")
+        for name, values in (("workday_variance", workday_variance), ("weekend_variance", weekend_variance)):
+            negative = next((i for i, v in enumerate(values) if v is not None and v < 0.0), None)
+            if negative is not None:
+                raise ValueError(f"profile {name}[{negative}] is negative")
         return cls(
-            tuple(stored.workday), tuple(stored.weekend), tuple(workday_boilers), tuple(weekend_boilers)
+            tuple(stored.workday),
+            tuple(stored.weekend),
+            tuple(workday_boilers),
+            tuple(weekend_boilers),
+            tuple(workday_variance),
+            tuple(weekend_variance),
         )
 
 
@@ -182,6 +217,19 @@ def _folded(values: tuple[float | None, ...], slot: int, mean_kw: float) -> tupl
     folded = list(values)
     before = folded[slot]
     folded[slot] = mean_kw if before is None else before + DAY_WEIGHT * (mean_kw - before)
+    return tuple(folded)
+
+
+def _folded_variance(
+    variances: tuple[float | None, ...], mean_before: float | None, slot: int, mean_kw: float
+) -> tuple[float | None, ...]:
+    """The slot's variance with one more day: the exponentially weighted variance that goes with the
+    exponentially weighted mean (West's update), started at the second day seen."""
+    if mean_before is None:
+        return variances
+    folded = list(variances)
+    deviation = mean_kw - mean_before
+    folded[slot] = (1.0 - DAY_WEIGHT) * ((folded[slot] or 0.0) + DAY_WEIGHT * deviation * deviation)
     return tuple(folded)
 
 

@@ -57,6 +57,19 @@ def test_a_quarter_hour_is_learned_into_its_slot_and_later_days_are_weighted_in(
     assert profile.weekend == (None,) * SLOTS_PER_DAY
 
 
+def test_the_day_to_day_variation_is_learned_from_the_second_day() -> None:
+    profile = DemandProfile().learn(TUESDAY_BLOCK + 40, 100.0)
+    assert profile.workday_variance[40] is None  # one day says nothing about how days differ
+    assert profile.deviations_ahead(TUESDAY_BLOCK + 40, 1) == [0.0]
+    profile = profile.learn(TUESDAY_BLOCK + SLOTS_PER_DAY + 40, 140.0)
+    # Weighted like the mean: (1 - w) * w * 40² with w = 1/2, a standard deviation of 20 kW.
+    assert profile.workday_variance[40] == pytest.approx(400.0)
+    assert profile.deviations_ahead(TUESDAY_BLOCK + 40, 1) == [pytest.approx(20.0)]
+    # A third day at the mean narrows it.
+    profile = profile.learn(TUESDAY_BLOCK + 2 * SLOTS_PER_DAY + 40, 120.0)
+    assert profile.workday_variance[40] == pytest.approx(200.0)
+
+
 def test_a_weekend_is_learned_apart_from_the_working_days() -> None:
     profile = DemandProfile().learn(SATURDAY_BLOCK + 40, 20.0)
     assert profile.weekend[40] == 20.0
@@ -203,6 +216,33 @@ def test_peak_shaving_plans_its_level_from_a_learned_day() -> None:
     assert sum(p.power_kw for p in decision.batteries) == pytest.approx(200.0 - planned, abs=0.05)
 
 
+def test_the_plan_provisions_for_days_heavier_than_the_mean() -> None:
+    # Two learned days: the shift at 180 and at 220 kW (a mean of 200, a deviation of 20 kW). Planned on
+    # the mean, a day like the heavier one empties the battery an hour early; hedged, the level is higher
+    # by what half a deviation more over the two hours takes from the battery.
+    demand = [100.0] * SLOTS_PER_DAY
+    light, heavy = list(demand), list(demand)
+    light[40:48] = [180.0] * 8
+    heavy[40:48] = [220.0] * 8
+    profile = learned_day(light)
+    for slot, value in enumerate(heavy):
+        profile = profile.learn(TUESDAY_BLOCK + SLOTS_PER_DAY + slot, value)
+    block = int(WEDNESDAY_1000.timestamp()) // 900 + SLOTS_PER_DAY  # Thursday 10:00
+
+    def planned(hedge: float) -> float:
+        memory = StrategyMemory(
+            at_s=999.0, peak=PeakMeter(block=block - 1, load_avg_kw=200.0), profile=profile
+        )
+        snapshot = replace(at_ten(200.0, 57.5), at=datetime.fromtimestamp(block * 900, UTC))
+        level = decide(snapshot, replace_config(SHAVING, peak_plan_hedge=hedge), memory).memory.peak.plan_kw
+        assert level is not None
+        return level
+
+    on_the_mean = planned(0.0)
+    assert on_the_mean == pytest.approx(200.0 - 47.5 * 0.95 / 2.0, abs=0.05)
+    assert planned(0.5) == pytest.approx(on_the_mean + 0.5 * 20.0, abs=0.05)
+
+
 def test_a_boiler_that_recovered_in_one_quarter_hour_is_spread_over_two_hours() -> None:
     # The learned day had the shift at 200 kW and, at 11:00, one quarter hour where a boiler recovered at
     # 100 kW on top. As learned, that quarter hour alone would raise the plan; a tank holds hours of heat,
@@ -267,7 +307,8 @@ def test_a_finished_quarter_hour_is_learned_and_a_partly_seen_one_is_not() -> No
 
 
 def test_the_profile_survives_a_restart(tmp_path: Path) -> None:
-    profile = shift_day()
+    profile = shift_day().learn(TUESDAY_BLOCK + SLOTS_PER_DAY + 40, 260.0)  # a second day: a variance
+    assert profile.workday_variance[40] is not None
     assert StateStore(tmp_path).save_profile(profile)
     assert StateStore(tmp_path).load_profile() == profile
     assert not list(tmp_path.glob("*.tmp"))
@@ -295,6 +336,19 @@ def test_a_broken_file_is_reported_and_ignored(
         assert StateStore(tmp_path).load_profile() is None
     assert complaint in caplog.text
     assert "learning afresh" in caplog.text
+
+
+def test_a_negative_variance_in_the_file_is_refused() -> None:
+    stored = DemandProfile().to_file()
+    assert stored.weekend_variance is not None
+    stored.weekend_variance[5] = -1.0
+    with pytest.raises(ValueError, match=r"weekend_variance\[5\] is negative"):
+        DemandProfile.from_file(stored)
+
+
+def test_a_file_without_the_variation_loads_without_it() -> None:
+    stored = ProfileFile(1, 900, [10.0] * SLOTS_PER_DAY, [None] * SLOTS_PER_DAY)
+    assert DemandProfile.from_file(stored).deviations_ahead(TUESDAY_BLOCK, 2) == [0.0, 0.0]
 
 
 def test_a_non_finite_value_in_the_file_is_refused() -> None:
