@@ -59,11 +59,12 @@ class ControllerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     """Plan peak shaving's level from the demand the controller has learned by quarter hour of the day: the
     lowest import the batteries can hold through the next 24 hours of it (see
     :mod:`controller_module.demand_profile`). Used once a whole day has been learned."""
-    peak_plan_hedge: Annotated[float, msgspec.Meta(ge=0.0, le=3.0)] = 0.5
+    peak_plan_hedge: Annotated[float, msgspec.Meta(ge=0.0, le=3.0)] = 0.0
     """Standard deviations of the learned day-to-day variation of each quarter hour that the plan adds to
-    its mean. A plan on the mean alone runs the batteries empty on every day heavier than the mean, and the
-    peak then billed is far above the level (the cost is lopsided: a level a kW too high costs a kW, one too
-    low costs what the batteries cannot cover). 0 plans on the mean."""
+    its mean (0: the mean alone). The cost is lopsided — a level a kW too high costs a kW, one too low
+    empties the batteries before the shift ends and the meter bills what they no longer cover — but a hedge
+    is paid every day: off by default until it is calibrated per stretch rather than per quarter hour
+    (measurements in the README)."""
     battery_reserve_percent: Percent = 20.0
     """Balancing never discharges below this SoC; only holding the import limit may use the reserve."""
     control_interval_s: Seconds = 5.0
@@ -79,7 +80,8 @@ class ControllerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     battery_idle_stop_s: Seconds = 300.0
     """A battery held at 0 kW for this long is stopped (contactor opened) rather than held connected."""
     peak_recharge_margin_kw: Kilowatts = 5.0
-    """Peak shaving recharges only with headroom this far below the import limit."""
+    """Peak shaving recharges only with headroom this far below the peak level, and this far below the
+    import limit with every boiler that may switch on before the next cycle counted."""
     boiler_on_fraction: Fraction = 0.5
     """Surplus the battery cannot take, as a share of the boiler's rating, that switches the boiler on."""
     boiler_off_fraction: Fraction = 0.2

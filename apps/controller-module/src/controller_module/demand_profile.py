@@ -10,7 +10,9 @@ the batteries would have to shave; the boilers as they were steered are part of 
 weighted mean over the days seen (``DAY_WEIGHT``), kept apart for working days and weekends (a factory's
 Saturday is not its Tuesday). With a whole day learned, the level is planned: the lowest import the
 batteries can hold over the next 24 hours of that profile, recharging below the level where it dips
-(:func:`plan_level`).
+(:func:`plan_level`). The days differ (the load's own noise, the sun on the PV): the variance of each slot
+around its mean is learned alike, and the plan can count a share of its deviation on top of the mean (the
+controller's ``peak_plan_hedge``), because a level set too low costs far more than one set too high.
 
 Decisions:
 - Quarter hours and day kinds are taken in UTC. The controller is told where the site is, not its time

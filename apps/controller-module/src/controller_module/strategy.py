@@ -606,10 +606,14 @@ def _battery_total(
                 wanted, why = over, f"import {load:.1f} kW above the {plan.peak_level_kw:.1f} kW peak level"
             else:
                 # Recharging must leave room for boilers whose thermostats may switch on before the next
-                # cycle: their step on top of the charging must not cross the import limit.
+                # cycle: their step on top of the charging must not cross the import limit. The recharge
+                # margin stays free below the limit too: the load moves while the step waits to be seen
+                # (a meter read every few seconds), and a battery turning from charge to discharge takes
+                # seconds more; a full-power step onto charging held to the limit's own small margin
+                # crossed it for longer than the 5 s a limitation scheme has.
                 headroom = min(
                     -over - config.peak_recharge_margin_kw,
-                    plan.import_ceiling_kw - plan.switchable_kw - load,
+                    plan.import_ceiling_kw - config.peak_recharge_margin_kw - plan.switchable_kw - load,
                 )
                 wanted = -min(max(headroom, 0.0), charge_room)
                 why = "recharge below the peak limit" if wanted < 0 else "import below the peak limit"
