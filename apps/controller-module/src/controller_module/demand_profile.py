@@ -47,6 +47,9 @@ MAX_GAP_SLOTS: Final = 4
 BOILER_SPREAD_SLOTS: Final = 4
 """The plan spreads the boilers' learned draw over this many quarter hours either side (about two hours
 in all): a tank holds hours of heat, so when one day's boiler drew is not when the next one's must."""
+PREHEAT_SLOTS: Final = 2 * BOILER_SPREAD_SLOTS
+"""How far ahead of a peak the boilers fill valleys under the level: the two hours over which the plan
+moves their heat. Heat stored earlier only stands in the tank, losing more the hotter it is held."""
 
 
 class DayKind(StrEnum):
@@ -137,6 +140,16 @@ class DemandProfile:
         hour with no change in the demand: a level the demand meter then billed.)"""
         wide = self.boilers_ahead(block - half_window, count + 2 * half_window)
         return spread(wide, half_window)[half_window : half_window + count]
+
+    def peak_within(self, block: int, level_kw: float, boilers_kw: float, count: int = PREHEAT_SLOTS) -> bool:
+        """The learned demand less the boilers' share, with ``boilers_kw`` of heating on top, exceeds
+        ``level_kw`` within ``count`` quarter hours from ``block`` on (``True`` where not learned: without
+        a profile, any valley may be the last before a peak)."""
+        total = self.ahead(block, count)
+        if total is None:
+            return True
+        boilers = self.boilers_ahead(block, count)
+        return any(t - b + boilers_kw > level_kw for t, b in zip(total, boilers, strict=True))
 
     def _ahead(
         self,

@@ -121,11 +121,13 @@ def decide(
         if config.mode is Mode.PEAK_SHAVING and config.peak_plan:
             peak = replace(peak, plan_kw=_planned_level(profile, peak, batteries, config))
     usable = _usable_energy_kwh(batteries, config)
+    held = _held_level(config, peak, usable)
     plan = _Plan(
         config=config,
         neutral_kw=neutral,
-        peak_level_kw=_peak_level(config, peak, unix_s, usable),
+        peak_level_kw=_peak_level(config, peak, unix_s, held),
         wait_for_limit=outlook is not None and outlook.waits_for_the_limit(config.forecast_safety),
+        fills_valleys=_fills_valleys(config, profile, peak, held, boilers),
     )
     boiler_points = _boilers(plan, boilers, memory, now, charge_room, discharge_room_limit, discharge_room)
     battery_plan = _battery_total(plan, charge_room, discharge_room, discharge_room_limit)
@@ -236,19 +238,16 @@ def _planned_level(
     return plan_level(demand, bank, recharge_margin_kw=config.peak_recharge_margin_kw)
 
 
-def _peak_level(config: ControllerConfig, peak: PeakMeter, unix_s: float, usable_kwh: float | None) -> float:
-    """The import to hold now so that this quarter hour's average lands at the peak level.
+def _held_level(config: ControllerConfig, peak: PeakMeter, usable_kwh: float | None) -> float:
+    """The peak level of this quarter hour (see :func:`_peak_level`), before balancing within the block.
 
-    The level is the highest of three: the peak target; what the batteries can hold — planned over the
+    It is the highest of three: the peak target; what the batteries can hold — planned over the
     next 24 hours of the learned demand profile once there is one, else for ``peak_horizon_h`` against the
     load of the last quarter hour or so (a level they cannot hold empties them early, and the peak comes
     anyway, later); and a peak already billed (shaving below it saves
     nothing; the battery's energy is better kept for peaks above it) once that exceeds the target by more
     than ``PEAK_RATCHET_TOLERANCE``, so that blocks ending a hair above the level do not creep it upwards.
-
-    A demand meter bills quarter-hour averages, not seconds: what the import overshot earlier in the block
-    (a boiler step, the battery ramping) is taken back before the block ends, and what it undershot may be
-    used.
+    Never above the import limit less the margin.
     """
     ceiling = config.import_limit_kw - config.limit_margin_kw
     target = config.peak_target_kw if config.peak_target_kw is not None else ceiling
@@ -257,7 +256,17 @@ def _peak_level(config: ControllerConfig, peak: PeakMeter, unix_s: float, usable
         level = max(level, peak.plan_kw)
     elif usable_kwh is not None and peak.load_avg_kw is not None:
         level = max(level, peak.load_avg_kw - usable_kwh / config.peak_horizon_h)
-    level = min(level, ceiling)
+    return min(level, ceiling)
+
+
+def _peak_level(config: ControllerConfig, peak: PeakMeter, unix_s: float, level: float) -> float:
+    """The import to hold now so that this quarter hour's average lands at the peak ``level``.
+
+    A demand meter bills quarter-hour averages, not seconds: what the import overshot earlier in the block
+    (a boiler step, the battery ramping) is taken back before the block ends, and what it undershot may be
+    used.
+    """
+    ceiling = config.import_limit_kw - config.limit_margin_kw
     remaining_s = QUARTER_HOUR_S - (unix_s % QUARTER_HOUR_S)
     if peak.seconds <= config.control_interval_s or remaining_s < 1.0:
         return level  # nothing measured in this block yet to balance
@@ -270,6 +279,24 @@ def _peak_level(config: ControllerConfig, peak: PeakMeter, unix_s: float, usable
     return min(max(allowed, PEAK_FLOOR_FRACTION * level), ceiling)
 
 
+def _fills_valleys(
+    config: ControllerConfig,
+    profile: DemandProfile,
+    peak: PeakMeter,
+    level_kw: float,
+    boilers: Sequence[BoilerView],
+) -> bool:
+    """Peak shaving fills a valley with boiler heat only when a peak follows within ``PREHEAT_SLOTS``: when
+    the learned demand without the boilers, with them heating at full power on top, would cross the level.
+    Heat stored hours earlier (after the evening shift, for the morning's) stands in a tank held at the top
+    of its band, losing more the hotter it is; the tank is filled just in time instead. Without a planned
+    level (no day learned) every valley is filled."""
+    if config.mode is not Mode.PEAK_SHAVING or peak.plan_kw is None or peak.block is None:
+        return True
+    heating_kw = sum(b.rated_power_kw or 0.0 for b in boilers)
+    return profile.peak_within(peak.block, level_kw, heating_kw)
+
+
 @dataclass(eq=False, slots=True)
 class _Plan:
     """Working values of one decision."""
@@ -280,6 +307,8 @@ class _Plan:
     """Peak shaving's level: the peak target, raised to the peak already billed (never above the limit)."""
     wait_for_limit: bool = False
     """The forecast surplus beyond the export limit will fill the batteries: charge only with that."""
+    fills_valleys: bool = True
+    """Peak shaving: the boilers heat under the level (see :func:`_fills_valleys`)."""
     switchable_kw: float = 0.0
     """Boiler power that may switch on before the next cycle (thermostats, comfort guards)."""
     boiler_draw_kw: float = 0.0
@@ -505,7 +534,7 @@ def _excess(
         # Valley filling: import headroom under the level that recharging the batteries leaves unused
         # heats the tanks, so that they coast through the next peak instead of heating in it.
         headroom = plan.peak_level_kw - config.peak_recharge_margin_kw - plan.neutral_kw
-        excess_surplus = headroom - charge_room
+        excess_surplus = headroom - charge_room if plan.fills_valleys else -math.inf
         excess_deficit = (plan.neutral_kw - plan.peak_level_kw) - discharge_room_limit
     else:
         excess_surplus = excess_deficit = -math.inf

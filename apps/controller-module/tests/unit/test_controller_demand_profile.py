@@ -10,7 +10,7 @@ from pathlib import Path
 import msgspec
 import pytest
 from controller_module.config import ControllerConfig, Mode
-from controller_module.decision import PeakMeter, StrategyMemory
+from controller_module.decision import BoilerMode, PeakMeter, StrategyMemory
 from controller_module.demand_profile import (
     SLOTS_PER_DAY,
     BatteryBank,
@@ -24,7 +24,7 @@ from controller_module.snapshot import SiteSnapshot
 from controller_module.state import PROFILE_FILE, StateStore
 from controller_module.strategy import decide
 
-from ..conftest import battery, config, site
+from ..conftest import battery, boiler, config, site
 
 TUESDAY_0000 = int(datetime(2024, 4, 16, tzinfo=UTC).timestamp())
 TUESDAY_BLOCK = TUESDAY_0000 // 900
@@ -241,6 +241,42 @@ def test_the_plan_provisions_for_days_heavier_than_the_mean() -> None:
     on_the_mean = planned(0.0)
     assert on_the_mean == pytest.approx(200.0 - 47.5 * 0.95 / 2.0, abs=0.05)
     assert planned(0.5) == pytest.approx(on_the_mean + 0.5 * 20.0, abs=0.05)
+
+
+def night_and_shift() -> DemandProfile:
+    """A working day of 70 kW at night and a 200 kW shift from 04:00 to 20:00 UTC, no boilers learned."""
+    demand = [70.0] * SLOTS_PER_DAY
+    demand[16:80] = [200.0] * 64
+    return learned_day(demand)
+
+
+def test_a_peak_is_near_once_the_demand_with_the_boilers_on_would_cross_the_level() -> None:
+    profile = night_and_shift()
+    wednesday = TUESDAY_BLOCK + SLOTS_PER_DAY
+    # 01:00: the next two hours are night (70 + 150 kW of heating stays under 270 kW).
+    assert not profile.peak_within(wednesday + 4, 270.0, 150.0)
+    # 02:15: the shift starts within two hours (200 + 150 kW would cross it).
+    assert profile.peak_within(wednesday + 9, 270.0, 150.0)
+    # Nothing learned: any valley may be the last before a peak.
+    assert DemandProfile().peak_within(wednesday + 4, 270.0, 150.0)
+
+
+def test_boilers_fill_a_night_valley_only_in_the_two_hours_before_the_shift() -> None:
+    # Battery full, a modulating 150 kW boiler with room in its tank, 70 kW of import at night under a
+    # planned level: heat taken at 01:00 would stand in the tank till 04:00, heat taken at 02:15 is used.
+    profile = night_and_shift()
+    full = battery(soc=95.0, charge=0.0, discharge=100.0)
+    tank = boiler(0.0, 60.0, rated_kw=150.0, hysteresis_k=4.0, min_power_kw=10.0)
+
+    def mode_at(hour: int, minute: int) -> BoilerMode:
+        at = datetime(2024, 4, 17, hour, minute, tzinfo=UTC)
+        block = int(at.timestamp()) // 900
+        snapshot = replace(site(70.0, batteries=(full,), boilers=(tank,), now_s=1000.0), at=at)
+        memory = StrategyMemory(at_s=995.0, peak=PeakMeter(block=block, plan_kw=270.0), profile=profile)
+        return decide(snapshot, SHAVING, memory).boilers[0].mode
+
+    assert mode_at(1, 0) is not BoilerMode.ABSORB
+    assert mode_at(2, 15) is BoilerMode.ABSORB
 
 
 def test_a_boiler_that_recovered_in_one_quarter_hour_is_spread_over_two_hours() -> None:
