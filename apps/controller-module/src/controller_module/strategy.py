@@ -229,8 +229,13 @@ def _planned_level(
     rating = sum(max(b.max_charge_kw, b.max_discharge_kw) for b in batteries)
     bank = BatteryBank(
         usable_kwh=_usable_energy_kwh(batteries, config) or 0.0,
+        # Batteries do not report their top SoC: room is counted up to 100 %, except for one that takes no
+        # charge at all, which is at its top (counted to 100 %, a full battery's phantom room left the plan
+        # as the night's recharging slots left the horizon, and the level crept up through the morning).
         room_kwh=sum(
-            max(100.0 - max(b.soc_percent, reserve), 0.0) / 100.0 * (b.capacity_kwh or 0.0) for b in batteries
+            max(100.0 - max(b.soc_percent, reserve), 0.0) / 100.0 * (b.capacity_kwh or 0.0)
+            for b in batteries
+            if b.max_charge_kw > 0.0
         ),
         charge_kw=rating,
         discharge_kw=rating,

@@ -243,6 +243,25 @@ def test_the_plan_provisions_for_days_heavier_than_the_mean() -> None:
     assert planned(0.5) == pytest.approx(on_the_mean + 0.5 * 20.0, abs=0.05)
 
 
+def test_a_battery_that_takes_no_charge_is_planned_without_room() -> None:
+    # 08:00, the shift at 10:00: a battery at 95 % holds 85 kWh above its 10 % reserve. Batteries do not
+    # report their top SoC; one that still takes charge is counted with room up to 100 % (5 kWh it could
+    # add in the valley before the shift), one that takes none is at its top and has no room.
+    at = datetime(2024, 4, 17, 8, 0, 1, tzinfo=UTC)
+    block = int(at.timestamp()) // 900
+
+    def planned(charge_kw: float) -> float:
+        full = battery(soc=95.0, charge=charge_kw, discharge=50.0)
+        snapshot = replace(site(100.0, batteries=(full,), now_s=1000.0), at=at)
+        memory = StrategyMemory(at_s=999.0, peak=PeakMeter(block=block - 1), profile=shift_day())
+        level = decide(snapshot, SHAVING, memory).memory.peak.plan_kw
+        assert level is not None
+        return level
+
+    assert planned(0.0) == pytest.approx(200.0 - 85.0 * 0.95 / 2.0, abs=0.05)
+    assert planned(50.0) == pytest.approx(200.0 - 90.0 * 0.95 / 2.0, abs=0.05)
+
+
 def night_and_shift() -> DemandProfile:
     """A working day of 70 kW at night and a 200 kW shift from 04:00 to 20:00 UTC, no boilers learned."""
     demand = [70.0] * SLOTS_PER_DAY
