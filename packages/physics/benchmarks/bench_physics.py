@@ -159,9 +159,9 @@ def test_site_conditions_step(benchmark: BenchmarkFixture) -> None:
     run(benchmark, "site step, first half: conditions", None, lambda: site.conditions(1.0, clock.tick()))
 
 
-def test_site_equipment_step(benchmark: BenchmarkFixture) -> None:
-    """The half a simulator repeats for every strategy: PV, boiler, battery and meter from a series."""
-    weather, site, clock = example_site(random.Random(1)), example_site(random.Random(1)), Clock()
+def hour_series() -> ExogenousSeries:
+    """An hour of an example site's weather and demand at 1 s, for the equipment to replay."""
+    weather, clock = example_site(random.Random(1)), Clock()
     series = ExogenousSeries(1.0)
     for _ in range(3600):
         now = weather.conditions(1.0, clock.tick())
@@ -171,6 +171,12 @@ def test_site_equipment_step(benchmark: BenchmarkFixture) -> None:
             draw_l_min=now.draw_l_min,
             site_load_kw=now.load.power_kw,
         )
+    return series
+
+
+def test_site_equipment_step(benchmark: BenchmarkFixture) -> None:
+    """The half a simulator repeats for every strategy: PV, boiler, battery and meter from a series."""
+    site, series = example_site(random.Random(1)), hour_series()
     setpoints = [50.0 * math.sin(2.0 * math.pi * i / 3600.0) for i in range(3600)]
     calls = iter(range(10**12))
 
@@ -190,16 +196,7 @@ def test_site_equipment_step(benchmark: BenchmarkFixture) -> None:
 def test_site_equipment_stretch(benchmark: BenchmarkFixture) -> None:
     """The second half over an hour under held set-points, as a simulator steps between two driver calls
     (``equipment_steps``: set-points checked once); ``items`` makes the figure per step."""
-    weather, site, clock = example_site(random.Random(1)), example_site(random.Random(1)), Clock()
-    series = ExogenousSeries(1.0)
-    for _ in range(3600):
-        now = weather.conditions(1.0, clock.tick())
-        series.append(
-            poa_w_m2=now.poa.global_w_m2,
-            ambient_c=AMBIENT_C,
-            draw_l_min=now.draw_l_min,
-            site_load_kw=now.load.power_kw,
-        )
+    site, series = example_site(random.Random(1)), hour_series()
     benchmark.extra_info["items"] = 3600
 
     def stretch() -> Any:

@@ -36,6 +36,21 @@ def one_step(**values: float) -> ExogenousSeries:
     return series
 
 
+def minute_series(seed: int, start: datetime, minutes: int, ambient_c: float) -> ExogenousSeries:
+    """``minutes`` one-minute steps of an example site's weather and demand from ``start`` on."""
+    weather = example_site(random.Random(seed))
+    series = ExogenousSeries(60.0)
+    for i in range(minutes):
+        now = weather.conditions(60.0, start + timedelta(minutes=i + 1))
+        series.append(
+            poa_w_m2=now.poa.global_w_m2,
+            ambient_c=ambient_c,
+            draw_l_min=now.draw_l_min,
+            site_load_kw=now.load.power_kw,
+        )
+    return series
+
+
 def test_the_two_halves_replay_the_whole_site_step_exactly() -> None:
     whole = example_site(random.Random(11), tz=BERLIN)
     weather = example_site(random.Random(11), tz=BERLIN)
@@ -80,17 +95,7 @@ def test_the_two_halves_replay_the_whole_site_step_exactly() -> None:
 
 
 def test_one_series_replays_under_different_set_points() -> None:
-    weather = example_site(random.Random(12))
-    series = ExogenousSeries(60.0)
-    noon = datetime(2024, 6, 12, 11, tzinfo=UTC)
-    for i in range(60):
-        now = weather.conditions(60.0, noon + timedelta(minutes=i + 1))
-        series.append(
-            poa_w_m2=now.poa.global_w_m2,
-            ambient_c=20.0,
-            draw_l_min=now.draw_l_min,
-            site_load_kw=now.load.power_kw,
-        )
+    series = minute_series(12, datetime(2024, 6, 12, 11, tzinfo=UTC), 60, ambient_c=20.0)
     idle, steered = example_site(random.Random(12)), example_site(random.Random(12))
     for i in range(60):
         first = idle.step_equipment(series, i)
@@ -188,17 +193,7 @@ def test_extend_is_append_step_by_step_and_refuses_as_append_does() -> None:
 
 
 def test_equipment_steps_over_a_stretch_are_the_single_steps() -> None:
-    weather = example_site(random.Random(15))
-    series = ExogenousSeries(60.0)
-    morning = datetime(2024, 6, 12, 5, tzinfo=UTC)
-    for i in range(240):
-        now = weather.conditions(60.0, morning + timedelta(minutes=i + 1))
-        series.append(
-            poa_w_m2=now.poa.global_w_m2,
-            ambient_c=15.0,
-            draw_l_min=now.draw_l_min,
-            site_load_kw=now.load.power_kw,
-        )
+    series = minute_series(15, datetime(2024, 6, 12, 5, tzinfo=UTC), 240, ambient_c=15.0)
     single, stretched = example_site(random.Random(15)), example_site(random.Random(15))
     setpoints = {"battery_setpoint_kw": -40.0, "pv_target_kw": 30.0, "boiler_power_limit_kw": 20.0}
     expected = [single.step_equipment(series, i, **setpoints) for i in range(240)]

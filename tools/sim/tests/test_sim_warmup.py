@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import pytest
 
+from energy_edge.sim import stack
 from energy_edge.sim.scenario import Scenario, parse_scenario
 from energy_edge.sim.stack import run_stack, warmup_scenarios, warmup_seed
 
@@ -36,10 +39,25 @@ def test_the_warm_up_covers_the_days_just_before_the_start_one_by_one() -> None:
     assert len({3, warmup_seed(3, 0), warmup_seed(3, 1)}) == 3
 
 
-def test_every_warm_up_day_is_learned() -> None:
+def test_every_warm_up_day_is_a_stack_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each warm-up day starts afresh from the scenario's state (a restart into a new billing period), with
+    # its own weather and load; the scored run follows, reading what they taught the controller.
+    runs: list[tuple[date, float, int]] = []
+    simulate = stack._simulate  # pyright: ignore[reportPrivateUsage]
+
+    async def recorded(scenario: Scenario, *args: Any, seed: int, **kwargs: Any) -> Mapping[str, Any]:
+        runs.append((scenario.time.start, scenario.duration_s(), seed))
+        return await simulate(scenario, *args, seed=seed, **kwargs)
+
+    monkeypatch.setattr(stack, "_simulate", recorded)
     run = run_stack(coarse_shift_day(2), seed=3)
+    assert runs == [
+        (date(2024, 4, 15), 86_400.0, warmup_seed(3, 0)),
+        (date(2024, 4, 16), 86_400.0, warmup_seed(3, 1)),
+        (date(2024, 4, 17), 3_600.0, 3),
+    ]
     assert run.simulated_s == 2 * 86_400.0 + 3_600.0
-    # Each day restarts the controller at midnight; the last quarter hour of each is bridged, not learned.
+    # Each day's last quarter hour never ended while its controller watched: bridged, not learned.
     assert run.learned_quarter_hours == 95
 
 

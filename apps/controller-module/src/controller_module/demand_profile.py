@@ -214,9 +214,8 @@ class DemandProfile:
             bad = next((i for i, v in enumerate(values) if v is not None and not math.isfinite(v)), None)
             if bad is not None:
                 raise ValueError(f"profile {name}[{bad}] is not a finite number")
-        for name, values in (("workday_variance", workday_variance), ("weekend_variance", weekend_variance)):
             negative = next((i for i, v in enumerate(values) if v is not None and v < 0.0), None)
-            if negative is not None:
+            if negative is not None and name.endswith("_variance"):
                 raise ValueError(f"profile {name}[{negative}] is negative")
         return cls(
             tuple(stored.workday),

@@ -219,11 +219,10 @@ def _planned_level(
     # Base demand as learned; the boilers' share spread over a couple of hours (a tank's worth of slack).
     boilers = profile.boilers_ahead(peak.block)
     spread_boilers = profile.boilers_spread_ahead(peak.block, BOILER_SPREAD_SLOTS)
+    demand = [t - b + s for t, b, s in zip(total, boilers, spread_boilers, strict=True)]
     hedge = config.peak_plan_hedge
-    deviations = profile.deviations_ahead(peak.block)
-    demand = [
-        t - b + s + hedge * d for t, b, s, d in zip(total, boilers, spread_boilers, deviations, strict=True)
-    ]
+    if hedge > 0.0:
+        demand = [v + hedge * d for v, d in zip(demand, profile.deviations_ahead(peak.block), strict=True)]
     reserve = config.battery_reserve_percent
     # A battery's limits shrink to nothing near full or empty: its rating is the larger of the two.
     rating = sum(max(b.max_charge_kw, b.max_discharge_kw) for b in batteries)

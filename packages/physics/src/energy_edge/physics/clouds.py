@@ -116,38 +116,17 @@ class CloudModel:
 
     def step(self, dt_s: float, clear: SkyIrradiance) -> SkyIrradiance:
         """Advance the weather by ``dt_s`` and return the all-sky irradiance at the end of the step."""
-        step_seconds(dt_s)
-        regime = self._regime
-        rng = self._rng
-        decay = math.exp(-dt_s / regime.cover_time_constant_s)
-        self._latent = decay * self._latent + math.sqrt(1.0 - decay * decay) * rng.gauss(0.0, 1.0)
-        cover = self._cover = self._cover_of(self._latent)
-
-        ghi_clear, dni_clear, dhi_clear = clear
-        beam_clear = ghi_clear - dhi_clear
-        dhi = dhi_clear + cover * (max(0.25 * ghi_clear, dhi_clear) - dhi_clear)
-        if beam_clear > 0.0:
-            mean_ghi = ghi_clear * (1.0 - 0.75 * cover**3.4)
-            share = (dhi + beam_clear - mean_ghi) / beam_clear
-            share = 0.0 if share < 0.0 else _MAX_SHARE if share > _MAX_SHARE else share
-        else:
-            # Night or sun on the horizon: nothing to shade; keep the process going at q = N.
-            share = cover if cover < _MAX_SHARE else _MAX_SHARE
-        current = 1.0 if self._shaded else 0.0
-        p_shaded = share + (current - share) * math.exp(-dt_s / (regime.shade_dwell_s * (1.0 - share)))
-        self._shaded = shaded = rng.random() < p_shaded
-        if shaded:
-            return SkyIrradiance(dhi, 0.0, dhi)
-        return SkyIrradiance(dhi + beam_clear, dni_clear, dhi)
+        (ghi,), (dni,), (dhi,) = self.step_many(dt_s, (clear.ghi_w_m2,), (clear.dni_w_m2,), (clear.dhi_w_m2,))
+        return SkyIrradiance(ghi, dni, dhi)
 
     def step_many(
         self, dt_s: float, ghi_clear: Sequence[float], dni_clear: Sequence[float], dhi_clear: Sequence[float]
     ) -> tuple[list[float], list[float], list[float]]:
         """:meth:`step` once per element of the clear-sky columns; returns the all-sky GHI, DNI and DHI.
 
-        For a simulator that works out the clear sky of a whole stretch at once: the draws, their order
-        and the arithmetic are those of :meth:`step`, so the weather is the same to the bit as ``len``
-        calls of it. Only what one step's inputs do not change is hoisted out of the loop.
+        The one implementation of a cloud step (:meth:`step` is a stretch of one): a simulator works out
+        the clear sky of a whole stretch at once, and the weather is the same to the bit as ``len`` calls
+        of :meth:`step`. What one step's inputs do not change is hoisted out of the loop.
         """
         step_seconds(dt_s)
         if not (len(ghi_clear) == len(dni_clear) == len(dhi_clear)):

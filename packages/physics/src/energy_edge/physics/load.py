@@ -157,26 +157,22 @@ class SiteLoad:
         """Advance the noise by ``dt_s`` and return the load at ``when`` (the end of the step)."""
         step_seconds(dt_s)
         expected = self.expected_kw(when)
-        sigma = self.params.noise_std
-        if sigma == 0.0:
-            return LoadReading(expected, expected)
-        decay = math.exp(-dt_s / self.params.noise_time_constant_s)
-        self._latent = decay * self._latent + math.sqrt(1.0 - decay * decay) * self._rng.gauss(0.0, 1.0)
-        return LoadReading(expected * math.exp(sigma * self._latent - 0.5 * sigma * sigma), expected)
+        (factor,) = self.noise_factors(dt_s, 1)  # the one implementation of the noise
+        return LoadReading(expected * factor, expected)
 
     def noise_factors(self, dt_s: float, steps: int) -> list[float]:
         """Advance the noise by ``steps`` steps of ``dt_s``; returns each step's multiplier of the profile.
 
         For a simulator that works out the profile of a whole stretch at once (:meth:`kw_per_unit` and
-        :func:`day_shape` give it): ``expected_kw(when) * factor`` is what :meth:`step` returns, to the bit,
-        with the same draws in the same order.
+        :func:`day_shape` give it): ``expected_kw(when) * factor`` is what :meth:`step` (a stretch of one)
+        returns, with the same draws in the same order.
         """
         step_seconds(dt_s)
         if not (steps >= 0):
             raise ValueError(f"steps must be >= 0, got {steps!r}")
         sigma = self.params.noise_std
         if sigma == 0.0:
-            return [1.0] * steps  # step() draws nothing and returns the profile itself
+            return [1.0] * steps  # no noise: nothing drawn, the profile itself
         decay = math.exp(-dt_s / self.params.noise_time_constant_s)
         spread = math.sqrt(1.0 - decay * decay)
         bias = 0.5 * sigma * sigma
