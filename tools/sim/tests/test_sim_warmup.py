@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -19,7 +20,8 @@ def coarse_shift_day(warmup_days: int) -> Scenario:
     """The industrial site at one-minute steps and reports (a warm-up day in about a second), scored for
     an hour from 06:00 local."""
     text = short_scenario("industrial-peak-shaving", start_time="06:00", hours=1.0)
-    text = text.replace("warmup_days = 1", f"warmup_days = {warmup_days}")
+    text, replaced = re.subn(r"(?m)^warmup_days = \d+$", f"warmup_days = {warmup_days}", text)
+    assert replaced == 1
     text = text.replace("resolution_s = 1.0", "resolution_s = 60.0")
     text = text.replace(
         "[controller]",

@@ -59,12 +59,13 @@ class ControllerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     """Plan peak shaving's level from the demand the controller has learned by quarter hour of the day: the
     lowest import the batteries can hold through the next 24 hours of it (see
     :mod:`controller_module.demand_profile`). Used once a whole day has been learned."""
-    peak_plan_hedge: Annotated[float, msgspec.Meta(ge=0.0, le=3.0)] = 0.0
-    """Standard deviations of the learned day-to-day variation of each quarter hour that the plan adds to
-    its mean (0: the mean alone). The cost is lopsided — a level a kW too high costs a kW, one too low
-    empties the batteries before the shift ends and the meter bills what they no longer cover — but a hedge
-    is paid every day: off by default until it is calibrated per stretch rather than per quarter hour
-    (measurements in the README)."""
+    peak_plan_hedge: Annotated[float, msgspec.Meta(ge=0.0, le=3.0)] = 1.5
+    """Standard deviations of the learned day-to-day variation that the batteries keep back, counted over
+    the stretch still ahead (0: plan on the mean alone). The cost is lopsided — a level a kW too high costs
+    a kW, one too low empties the batteries before the shift ends and the meter bills what they no longer
+    cover. Counted per stretch, not per quarter hour: the deviations of a stretch's quarter hours partly
+    cancel, so the reserve grows with the square root of its length and costs little on an ordinary day
+    (see :func:`controller_module.demand_profile.plan_level`; measurements in the README)."""
     battery_reserve_percent: Percent = 20.0
     """Balancing never discharges below this SoC; only holding the import limit may use the reserve."""
     control_interval_s: Seconds = 5.0

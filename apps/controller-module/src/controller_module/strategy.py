@@ -221,8 +221,7 @@ def _planned_level(
     spread_boilers = profile.boilers_spread_ahead(peak.block, BOILER_SPREAD_SLOTS)
     demand = [t - b + s for t, b, s in zip(total, boilers, spread_boilers, strict=True)]
     hedge = config.peak_plan_hedge
-    if hedge > 0.0:
-        demand = [v + hedge * d for v, d in zip(demand, profile.deviations_ahead(peak.block), strict=True)]
+    deviations = profile.deviations_ahead(peak.block) if hedge > 0.0 else []
     reserve = config.battery_reserve_percent
     # A battery's limits shrink to nothing near full or empty: its rating is the larger of the two.
     rating = sum(max(b.max_charge_kw, b.max_discharge_kw) for b in batteries)
@@ -239,7 +238,9 @@ def _planned_level(
         charge_kw=rating,
         discharge_kw=rating,
     )
-    return plan_level(demand, bank, recharge_margin_kw=config.peak_recharge_margin_kw)
+    return plan_level(
+        demand, bank, recharge_margin_kw=config.peak_recharge_margin_kw, deviation_kw=deviations, hedge=hedge
+    )
 
 
 def _held_level(config: ControllerConfig, peak: PeakMeter, usable_kwh: float | None) -> float:

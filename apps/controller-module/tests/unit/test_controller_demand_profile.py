@@ -178,6 +178,70 @@ def test_the_plan_respects_the_batteries_power() -> None:
     assert plan_level([100.0, 250.0, 100.0], bank, recharge_margin_kw=5.0) == pytest.approx(220.0, abs=0.01)
 
 
+def hedged_shift_level(peak_slots: int, deviation_kw: float, hedge: float) -> float:
+    """The level of one shift of ``peak_slots`` at 200 kW over 100 kW, hedged: the batteries keep back
+    ``hedge`` deviations of the whole shift's total (the slots' deviations added in quadrature)."""
+    reserve_kwh = hedge * deviation_kw * peak_slots**0.5 * 0.25 / 0.95
+    per_slot_kwh = (47.5 - reserve_kwh) / peak_slots
+    return 200.0 - per_slot_kwh * 0.95 / 0.25
+
+
+def test_the_hedge_keeps_back_the_deviation_of_the_whole_stretch() -> None:
+    # Eight slots of 200 kW, each varying by 20 kW from day to day. Hedged by half a deviation, the battery
+    # keeps back half the deviation of the shift's total (20 kW * sqrt(8), not 20 kW * 8: the slots' ups
+    # and downs partly cancel), and spreads the rest over the shift.
+    demand = [100.0] * 4 + [200.0] * 8 + [100.0] * 4
+    deviations = [20.0] * len(demand)
+    on_the_mean = plan_level(demand, BANK, recharge_margin_kw=5.0)
+    hedged = plan_level(demand, BANK, recharge_margin_kw=5.0, deviation_kw=deviations, hedge=0.5)
+    assert hedged == pytest.approx(hedged_shift_level(8, 20.0, 0.5), abs=0.01)
+    assert on_the_mean < hedged < on_the_mean + 0.5 * 20.0 / 2  # well under a per-slot hedge's 10 kW
+    # Deviations in the valleys cost nothing: the battery does not cover them.
+    valley_only = [0.0 if d > 150.0 else 50.0 for d in demand]
+    unhedged = plan_level(demand, BANK, recharge_margin_kw=5.0, deviation_kw=valley_only, hedge=0.5)
+    assert unhedged == pytest.approx(on_the_mean, abs=0.01)
+
+
+def test_deviations_are_pooled_over_the_hour_and_not_lent_to_quarter_hours_seen_once() -> None:
+    # Two days alike but for 10:00, 40 kW apart (a deviation of 20 kW from two days, variance 400 kW²).
+    # Pooled with two quarter hours either side, 10:00 and its neighbours show 400 / 5; farther ones none.
+    first = [100.0] * SLOTS_PER_DAY
+    second = list(first)
+    second[40] = 140.0
+    profile = learned_day(first)
+    for slot, value in enumerate(second[:60]):  # the second day seen until 15:00
+        profile = profile.learn(TUESDAY_BLOCK + SLOTS_PER_DAY + slot, value)
+    deviations = profile.deviations_ahead(TUESDAY_BLOCK + SLOTS_PER_DAY)
+    pooled = (400.0 / 5) ** 0.5
+    assert deviations[38:43] == pytest.approx([pooled] * 5)
+    assert deviations[37] == deviations[43] == 0.0
+    # From 15:00 on the second day has not been seen: no variance there, none borrowed from 14:45.
+    profile = learned_day(first)
+    for slot, value in enumerate(second[:60]):
+        profile = profile.learn(TUESDAY_BLOCK + SLOTS_PER_DAY + slot, value + (30.0 if slot == 59 else 0.0))
+    deviations = profile.deviations_ahead(TUESDAY_BLOCK + SLOTS_PER_DAY)
+    assert deviations[59] > 0.0
+    assert deviations[60:64] == [0.0] * 4
+
+
+def test_a_night_of_recharging_starts_the_next_stretch_afresh() -> None:
+    # Two one-hour shifts at 200 kW, each slot varying by 20 kW, and a battery that cannot recharge (so only
+    # the hedge tells the cases apart). Four quarter hours below the level between them are a night: the
+    # second shift keeps back its own hour's deviation. Three are not: it keeps back both hours'.
+    bank = replace(BANK, charge_kw=0.0)
+
+    def hedged(valley_slots: int) -> float:
+        demand = [200.0] * 4 + [100.0] * valley_slots + [200.0] * 4
+        return plan_level(demand, bank, recharge_margin_kw=5.0, deviation_kw=[20.0] * len(demand), hedge=1.0)
+
+    def sharing(reserve_kwh: float) -> float:
+        return 200.0 - (47.5 - reserve_kwh) / 8 * 0.95 / 0.25
+
+    one_hour_kwh = 20.0 * 4**0.5 * 0.25 / 0.95
+    assert hedged(4) == pytest.approx(sharing(one_hour_kwh), abs=0.01)
+    assert hedged(3) == pytest.approx(sharing(one_hour_kwh * 2**0.5), abs=0.01)
+
+
 # -- in the strategy --------------------------------------------------------------------------------------
 
 
@@ -218,8 +282,8 @@ def test_peak_shaving_plans_its_level_from_a_learned_day() -> None:
 
 def test_the_plan_provisions_for_days_heavier_than_the_mean() -> None:
     # Two learned days: the shift at 180 and at 220 kW (a mean of 200, a deviation of 20 kW). Planned on
-    # the mean, a day like the heavier one empties the battery an hour early; hedged, the level is higher
-    # by what half a deviation more over the two hours takes from the battery.
+    # the mean, a day like the heavier one empties the battery an hour early; hedged, the battery keeps
+    # back half the deviation of the two hours' total.
     demand = [100.0] * SLOTS_PER_DAY
     light, heavy = list(demand), list(demand)
     light[40:48] = [180.0] * 8
@@ -240,7 +304,10 @@ def test_the_plan_provisions_for_days_heavier_than_the_mean() -> None:
 
     on_the_mean = planned(0.0)
     assert on_the_mean == pytest.approx(200.0 - 47.5 * 0.95 / 2.0, abs=0.05)
-    assert planned(0.5) == pytest.approx(on_the_mean + 0.5 * 20.0, abs=0.05)
+    # Pooled over the hour, the shift's first and last quarter hours share their neighbours' calm: the
+    # variances over the shift are 240, 320, 400 x 4, 320, 240 kW² (2,720 in all, not 8 x 400).
+    reserve_kwh = 0.5 * 2720.0**0.5 * 0.25 / 0.95
+    assert planned(0.5) == pytest.approx(200.0 - (47.5 - reserve_kwh) / 8 * 0.95 / 0.25, abs=0.05)
 
 
 def test_a_battery_that_takes_no_charge_is_planned_without_room() -> None:
