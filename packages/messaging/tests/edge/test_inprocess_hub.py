@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from energy_edge.messaging.edge.inprocess import InProcessHub
 from energy_edge.messaging.edge.port import EdgeTransportError, MethodRequest, MethodResponse
 from energy_edge.messaging.manifest import DeploymentManifest, load_manifest, parse_manifest
 from energy_edge.messaging.message import EdgeMessage
+from energy_edge.messaging.routes import Route
 
 pytestmark = pytest.mark.anyio
 
@@ -84,6 +86,67 @@ async def test_messages_no_route_matches_are_counted(manifest: DeploymentManifes
             await solar.send_message("debug", reading(1))
         assert hub.unrouted[("solar-module", "debug")] == 1
         assert hub.upstream.delivered == []
+
+
+async def test_a_modules_output_is_matched_against_the_route_sources_once(
+    manifest: DeploymentManifest,
+) -> None:
+    consulted: list[str] = []
+
+    def counted(route: Route) -> Route:
+        def matches(message: EdgeMessage) -> bool:
+            consulted.append(route.name)
+            return route.source.matches(message)
+
+        return dataclasses.replace(route, source=dataclasses.replace(route.source, matches=matches))
+
+    counting = dataclasses.replace(manifest, routes=tuple(counted(route) for route in manifest.routes))
+    with InProcessHub(counting) as hub:
+        async with hub.client("battery-module") as battery, hub.client("controller-module") as controller:
+            for n in range(3):
+                await battery.send_message("telemetry", reading(n))
+            inbox = controller.messages("telemetry")
+            received = [(await anext(inbox)).body for _ in range(3)]
+    assert received == [reading(n).body for n in range(3)]
+    assert sorted(consulted) == sorted(route.name for route in manifest.routes)  # once each, not per message
+
+
+async def test_conditions_are_evaluated_per_message_beside_routes_without_one() -> None:
+    manifest = parse_manifest(
+        {
+            "modulesContent": {
+                "$edgeAgent": _agent_section(),
+                "$edgeHub": {
+                    "properties.desired": {
+                        "schemaVersion": "1.2",
+                        "routes": {
+                            "faults": {
+                                "route": "FROM /messages/modules/battery-module/outputs/* "
+                                "WHERE $body.state = 'FAULT' INTO $upstream",
+                                "priority": 0,
+                                "timeToLiveSecs": 60,
+                            },
+                            "everything": "FROM /messages/modules/battery-module/outputs/* INTO $upstream",
+                            "telemetry": "FROM /messages/modules/battery-module/outputs/telemetry "
+                            'INTO BrokeredEndpoint("/modules/controller-module/inputs/telemetry")',
+                        },
+                    }
+                },
+            }
+        }
+    )
+    now = [0.0]
+    with InProcessHub(manifest, clock=lambda: now[0]) as hub:
+        hub.upstream.set_reachable(False)
+        async with hub.client("battery-module") as battery:
+            for state in ("FAULT", "RUNNING", "FAULT"):
+                await battery.send_message("telemetry", EdgeMessage(body=b'{"state":"%s"}' % state.encode()))
+        now[0] = 100.0  # past the fault route's TTL, within the hub's default
+        hub.upstream.set_reachable(True)
+        assert len(hub.input_queue("controller-module", "telemetry")) == 3
+    # Each message reached $upstream once, faults by their own route (and its TTL), the rest by the other.
+    assert [m.body for m in hub.upstream.delivered] == [b'{"state":"RUNNING"}']
+    assert hub.upstream.expired == 2
 
 
 async def test_messages_wait_for_a_module_that_connects_later(manifest: DeploymentManifest) -> None:

@@ -37,7 +37,7 @@ from energy_edge.messaging.edge.port import (
 from energy_edge.messaging.edge.twin import ModuleTwin
 from energy_edge.messaging.edge.upstream import CloudUpstream
 from energy_edge.messaging.message import EdgeMessage
-from energy_edge.messaging.routes import ModuleInputSink, Route, matching_routes
+from energy_edge.messaging.routes import ModuleInputSink, Route, Sink, matching_routes
 
 if TYPE_CHECKING:  # the manifest module imports the route engine, which imports this package
     from energy_edge.messaging.manifest import DeploymentManifest
@@ -113,6 +113,32 @@ class ModuleInput:
         return self._buffer.popleft()
 
 
+class _RoutePlan:
+    """The routes whose source selects one (module, output), highest priority first.
+
+    A source looks only at the stamped module and output names, so which routes a message from there may
+    take is decided once per (module, output), not per message. When none of them has a condition, every
+    message from there goes to the same sinks: those are resolved once too (each distinct sink with its
+    best route's name and TTL), and routing a message is a loop over them.
+    """
+
+    __slots__ = ("deliveries", "routes")
+
+    def __init__(self, routes: tuple[Route, ...], default_ttl_s: float) -> None:
+        self.routes = routes
+        self.deliveries: tuple[tuple[Sink, str, float], ...] | None = None
+        """``(sink, route name, TTL)`` per distinct sink, when no route has a condition; else ``None``."""
+        if all(route.evaluate is None for route in routes):
+            sinks: dict[Sink, tuple[Sink, str, float]] = {}
+            for route in routes:
+                sinks.setdefault(route.sink, (route.sink, route.name, _ttl_s(route, default_ttl_s)))
+            self.deliveries = tuple(sinks.values())
+
+
+def _ttl_s(route: Route, default_ttl_s: float) -> float:
+    return default_ttl_s if route.time_to_live_secs is None else float(route.time_to_live_secs)
+
+
 class InProcessHub:
     """edgeHub for one device, in one process. ``hub.client(module_id)`` is that module's EdgeClient."""
 
@@ -144,6 +170,7 @@ class InProcessHub:
         self._wall_clock = wall_clock
         self._tracer_provider = tracer_provider
         self._inputs: dict[tuple[str, str], ModuleInput] = {}
+        self._plans: dict[tuple[str, str], _RoutePlan] = {}
         self._connected: dict[str, InProcessEdgeClient] = {}
         self.twins: dict[str, ModuleTwin] = {
             module_id: ModuleTwin(desired=dict(manifest.desired_properties.get(module_id, {})))
@@ -212,22 +239,39 @@ class InProcessHub:
             input_name=None,
             enqueued_time=self._wall_clock(),
         )
-        delivered_to: set[object] = set()
+        plan = self._plans.get((module_id, output))
+        if plan is None:
+            plan = self._plan(module_id, output, stamped)
+        deliveries = plan.deliveries
+        if deliveries is None:
+            deliveries = self._conditional_deliveries(plan.routes, stamped)
+        if not deliveries:
+            self.unrouted[(module_id, output)] += 1
+            return
+        for sink, route_name, ttl_s in deliveries:
+            if isinstance(sink, ModuleInputSink):
+                self._deliver_to_input(sink, stamped)
+            else:
+                self.upstream.accept(stamped, route=route_name, ttl_s=ttl_s)
+
+    def _plan(self, module_id: str, output: str, stamped: EdgeMessage) -> _RoutePlan:
+        # Any message stamped with this module and output selects the same routes: the stamped one decides.
+        routes = tuple(route for route in self._routes if route.source.matches(stamped))
+        plan = self._plans[(module_id, output)] = _RoutePlan(routes, self._default_ttl_s)
+        return plan
+
+    def _conditional_deliveries(
+        self, routes: tuple[Route, ...], stamped: EdgeMessage
+    ) -> list[tuple[Sink, str, float]]:
         # Highest priority first, so a sink reached by several routes gets its best route's TTL;
         # matching_routes parses a JSON body at most once for all $body conditions.
-        for route in matching_routes(self._routes, stamped):
-            if route.sink in delivered_to:
-                continue
-            delivered_to.add(route.sink)
-            if isinstance(route.sink, ModuleInputSink):
-                self._deliver_to_input(route.sink, stamped)
-            else:
-                ttl = (
-                    self._default_ttl_s if route.time_to_live_secs is None else float(route.time_to_live_secs)
-                )
-                self.upstream.accept(stamped, route=route.name, ttl_s=ttl)
-        if not delivered_to:
-            self.unrouted[(module_id, output)] += 1
+        deliveries: list[tuple[Sink, str, float]] = []
+        delivered_to: set[Sink] = set()
+        for route in matching_routes(routes, stamped):
+            if route.sink not in delivered_to:
+                delivered_to.add(route.sink)
+                deliveries.append((route.sink, route.name, _ttl_s(route, self._default_ttl_s)))
+        return deliveries
 
     def _deliver_to_input(self, sink: ModuleInputSink, message: EdgeMessage) -> None:
         delivered = msgspec.structs.replace(message, input_name=sink.input_name)
