@@ -26,6 +26,7 @@ from typing import Any, Final
 
 import anyio
 import anyio.abc
+from anyio.lowlevel import current_token
 from opentelemetry import trace
 from opentelemetry.trace import NoOpTracerProvider, TracerProvider
 
@@ -121,19 +122,21 @@ class ControllerService:
         return grid is not None and (grid > config.import_limit_kw or -grid > config.export_limit_kw)
 
     async def _control_forever(self, tasks: anyio.abc.TaskGroup) -> None:
+        # The running backend, found once: anyio.sleep() and anyio.CancelScope() look it up on every call.
+        backend = current_token().backend_class
         # The first cycle waits one interval, so every asset has had a chance to report.
         while True:
             interval = self.config.control_interval_s
             gap = min(LIMIT_GUARD_GAP_S, interval)
             self._limit_crossed = False
-            await anyio.sleep(gap)
+            await backend.sleep(gap)
             if not self._limit_crossed:
                 # Sleep out the interval unless ingest cancels the sleep for a reading beyond a limit. Not an
                 # Event awaited under a timeout: then every ordinary cycle would end by a timeout cancelling
                 # the wait (a CancelledError thrown and caught), where a sleep just ends. Once a simulated
                 # site day, that difference was a few percent of its time.
-                with anyio.CancelScope() as self._early_wake:
-                    await anyio.sleep(interval - gap)
+                with backend.create_cancel_scope() as self._early_wake:
+                    await backend.sleep(interval - gap)
                 self._early_wake = None
             self.control_cycle(tasks)
 

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import msgspec
-from anyio.abc import TaskGroup
-from anyio.lowlevel import checkpoint
+from anyio.abc import AsyncBackend, TaskGroup
+from anyio.lowlevel import checkpoint, current_token
 from opentelemetry.trace import TracerProvider
 
 from energy_edge.messaging.edge.port import (
@@ -60,6 +60,9 @@ class ModuleInput:
         self._buffer: deque[EdgeMessage] = deque()
         self._waiters: deque[anyio.Event] = deque()
         self._closed = False
+        self._backend: type[AsyncBackend] | None = None
+        """The reader's event loop backend, found on its first wait: ``anyio.lowlevel.checkpoint()`` and
+        ``anyio.Event()`` would look it up again for every message."""
 
     def __len__(self) -> int:
         return len(self._buffer)
@@ -94,11 +97,14 @@ class ModuleInput:
         return self
 
     async def __anext__(self) -> EdgeMessage:
-        await checkpoint()
+        backend = self._backend
+        if backend is None:
+            backend = self._backend = current_token().backend_class
+        await backend.checkpoint()
         while not self._buffer:
             if self._closed:
                 raise StopAsyncIteration
-            waiter = anyio.Event()
+            waiter = backend.create_event()
             self._waiters.append(waiter)
             try:
                 await waiter.wait()
