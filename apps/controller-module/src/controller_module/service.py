@@ -77,7 +77,8 @@ class ControllerService:
         self.config_follower = ConfigFollower(self.twin, client, apply=self._apply, name="controller")
         self.registry = AssetRegistry(self.twin.current.stale_after_s)
         self.aggregator = Aggregator(self.registry, self.metrics, monotonic)
-        self.dispatcher = Dispatcher(client, self.metrics, monotonic)
+        # Commands go through run()'s task group, which lives as long as the service: calls keep their tasks.
+        self.dispatcher = Dispatcher(client, self.metrics, monotonic, keep_call_tasks=True)
         self.alerts = AlertBook()
         self.memory = StrategyMemory()
         self.last_decision: Decision | None = None
