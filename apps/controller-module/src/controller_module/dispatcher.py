@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import anyio
+import msgspec
 from anyio.abc import TaskGroup
 from anyio.lowlevel import current_token
 
@@ -42,8 +43,9 @@ BACKOFF_S: Final = 0.5
 RUNNING_OR_STARTING: Final = frozenset({AssetState.RUNNING, AssetState.STARTING})
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(msgspec.Struct, frozen=True):
+    """One direct method to send (a frozen msgspec Struct: a cycle plans several, built in C)."""
+
     asset_id: str
     module_id: str
     method: str

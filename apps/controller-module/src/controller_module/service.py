@@ -26,6 +26,7 @@ from typing import Any, Final
 
 import anyio
 import anyio.abc
+import msgspec
 from anyio.lowlevel import current_token
 from opentelemetry import trace
 from opentelemetry.trace import NoOpTracerProvider, TracerProvider
@@ -207,13 +208,15 @@ class ControllerService:
         power = self.dispatcher.in_force(battery.asset_id, self._reported_at(battery.asset_id), meter_at)
         if power is None:
             return battery
-        return replace(battery, power_kw=min(max(power, -battery.max_charge_kw), battery.max_discharge_kw))
+        return msgspec.structs.replace(
+            battery, power_kw=min(max(power, -battery.max_charge_kw), battery.max_discharge_kw)
+        )
 
     def _pv_in_force(self, pv: PvView, meter_at: float) -> PvView:
         limit = self.dispatcher.in_force(pv.asset_id, self._reported_at(pv.asset_id), meter_at)
         if limit is None:
             return pv
-        return replace(pv, power_kw=min(pv.available_kw, limit), limit_kw=limit)
+        return msgspec.structs.replace(pv, power_kw=min(pv.available_kw, limit), limit_kw=limit)
 
     async def _rollup_forever(self) -> None:
         while True:
