@@ -17,7 +17,7 @@ from controller_module.decision import (
     PvSetpoint,
     StrategyMemory,
 )
-from controller_module.dispatcher import Dispatcher
+from controller_module.dispatcher import Command, Dispatcher
 from controller_module.metrics import ControllerMetrics
 
 from energy_edge.messaging.edge import EdgeClient, InProcessHub, MethodRequest, MethodResponse
@@ -251,3 +251,15 @@ async def test_kept_call_tasks_make_every_call_of_a_channel_and_wait_for_the_nex
     assert recorder.made_before == [0, 1, 2]  # one task made them all
     assert dispatcher.accepted["battery-01"][0].method == "start_discharging"
     assert not dispatcher.in_flight
+
+
+def test_a_command_is_the_same_as_another_with_its_method_and_set_point_to_two_decimals() -> None:
+    def charging(kw: float, method: str = "start_charging") -> Command:
+        return Command("battery-01", "battery-module", method, {"power_kw": kw}, "test")
+
+    assert charging(5.0).same_as(charging(5.0))
+    assert charging(5.001).same_as(charging(5.0))
+    assert not charging(5.01).same_as(charging(5.0))
+    assert not charging(5.0, "start_discharging").same_as(charging(5.0))
+    stop = Command("battery-01", "battery-module", "stop", None, "test")
+    assert stop.same_as(stop)
