@@ -99,3 +99,64 @@ def test_threads_are_refused() -> None:
 
     with pytest.raises(RuntimeError, match="wall time"):
         _run(offload)
+
+
+class _AsyncioScheduling(VirtualTimeLoop):
+    """The same jumping clock with asyncio's own scheduling code: the reference for the lean one."""
+
+    call_soon = asyncio.BaseEventLoop.call_soon
+    call_at = asyncio.BaseEventLoop.call_at
+    call_later = asyncio.BaseEventLoop.call_later
+    _run_once = asyncio.BaseEventLoop._run_once  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+
+
+def _busy_site(loop: VirtualTimeLoop) -> list[tuple[float, str]]:
+    """Ticks that fall due at the same instants (ties in the timer heap), hand-offs through events,
+    timeouts that are cancelled (enough for asyncio to purge its heap now and then) and plain callbacks."""
+    trace: list[tuple[float, str]] = []
+
+    async def ticker(name: str, period_s: float) -> None:
+        for _ in range(40):
+            await asyncio.sleep(period_s)
+            trace.append((loop.time(), name))
+
+    async def waiter(name: str, handoff: list[asyncio.Event]) -> None:
+        for _ in range(30):
+            event = handoff[0] = asyncio.Event()
+            try:
+                await asyncio.wait_for(event.wait(), timeout=7.0)
+            except TimeoutError:
+                trace.append((loop.time(), f"{name} timed out"))
+            else:
+                trace.append((loop.time(), f"{name} woken"))
+
+    async def waker(handoff: list[asyncio.Event]) -> None:
+        for n in range(30):
+            await asyncio.sleep(2.0 if n % 5 else 9.0)
+            handoff[0].set()
+            loop.call_soon(trace.append, (loop.time(), "callback"))
+
+    async def site() -> None:
+        handoff: list[asyncio.Event] = [asyncio.Event()]
+        parked = [loop.call_later(10_000.0 + n, trace.append, (0.0, "never")) for n in range(150)]
+        for timer in parked[:120]:
+            timer.cancel()
+        await asyncio.gather(
+            *(ticker(f"asset {n}", 1.0 if n % 2 else 5.0) for n in range(8)),
+            ticker("controller", 5.0),
+            waiter("caller", handoff),
+            waker(handoff),
+        )
+        for timer in parked:
+            timer.cancel()
+
+    loop.run_until_complete(site())
+    loop.close()
+    return trace
+
+
+def test_the_lean_scheduling_runs_everything_in_asyncios_order() -> None:
+    lean = _busy_site(VirtualTimeLoop())
+    reference = _busy_site(_AsyncioScheduling())
+    assert len(reference) > 400
+    assert lean == reference

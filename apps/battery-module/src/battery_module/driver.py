@@ -8,17 +8,20 @@ same five calls.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
+
+import msgspec
 
 
 class FaultPersistsError(Exception):
     """The equipment refused to clear a fault because its cause is still there."""
 
 
-@dataclass(frozen=True, slots=True)
-class BatteryMeasurement:
-    """One reading of the battery system. Power in the site convention: > 0 discharging into the bus."""
+class BatteryMeasurement(msgspec.Struct, frozen=True):
+    """One reading of the battery system. Power in the site convention: > 0 discharging into the bus.
+
+    A frozen msgspec Struct rather than a frozen dataclass: one is built every tick, in C about ten times
+    faster (copy with ``msgspec.structs.replace``)."""
 
     power_kw: float
     soc_percent: float

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+import msgspec
+
 
 class FaultPersistsError(Exception):
     """The equipment refused to clear a fault because its cause is still there."""
@@ -37,9 +39,11 @@ class BoilerRatings:
     """The thermostat's switching differential (heat below target - h/2, stop above target + h/2)."""
 
 
-@dataclass(frozen=True, slots=True)
-class BoilerMeasurement:
-    """One reading of the boiler and its tank. Power in the site convention: heating draws, so ``≤ 0``."""
+class BoilerMeasurement(msgspec.Struct, frozen=True):
+    """One reading of the boiler and its tank. Power in the site convention: heating draws, so ``≤ 0``.
+
+    A frozen msgspec Struct rather than a frozen dataclass: one is built every tick, in C about ten times
+    faster (copy with ``msgspec.structs.replace``)."""
 
     power_kw: float
     temperature_c: float

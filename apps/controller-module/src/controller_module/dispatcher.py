@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import anyio
+import msgspec
 from anyio.abc import TaskGroup
+from anyio.lowlevel import current_token
 
 from controller_module.config import ControllerConfig
 from controller_module.decision import BoilerMode, Decision
@@ -41,8 +43,9 @@ BACKOFF_S: Final = 0.5
 RUNNING_OR_STARTING: Final = frozenset({AssetState.RUNNING, AssetState.STARTING})
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(msgspec.Struct, frozen=True):
+    """One direct method to send (a frozen msgspec Struct: a cycle plans several, built in C)."""
+
     asset_id: str
     module_id: str
     method: str
@@ -61,7 +64,11 @@ class Command:
         return self.method not in ("start", "stop")
 
     def same_as(self, other: Command) -> bool:
-        return self.method == other.method and _rounded(self.payload) == _rounded(other.payload)
+        """The same method with the same set-point to two decimals."""
+        if self.method != other.method:
+            return False
+        # Most cycles plan exactly what was last accepted: equal payloads round equal, no need to round.
+        return self.payload == other.payload or _rounded(self.payload) == _rounded(other.payload)
 
 
 def _rounded(payload: dict[str, float] | None) -> dict[str, float] | None:
@@ -76,11 +83,31 @@ class CommandOutcome:
     at_s: float
 
 
+class _IdleChannel:
+    """A channel's call task waiting for the channel's next command."""
+
+    __slots__ = ("handed", "woken")
+
+    def __init__(self, woken: anyio.Event) -> None:
+        self.woken = woken
+        self.handed: tuple[Command, ControllerConfig] | None = None
+
+    def hand(self, command: Command, config: ControllerConfig) -> None:
+        self.handed = (command, config)
+        self.woken.set()
+
+
 @dataclass(eq=False)
 class Dispatcher:
     client: EdgeClient
     metrics: ControllerMetrics
     monotonic: Callable[[], float] = anyio.current_time
+    keep_call_tasks: bool = False
+    """True when the task group given to :meth:`dispatch` lives as long as the dispatcher (the controller
+    service's own): then one task per channel makes that channel's calls, one after the other, and waits for
+    the next instead of ending. Starting an anyio task costs several times what waking a waiting one does,
+    and a simulated site day sends a command every few seconds. Off, each call is a task of its own that
+    ends with it, so a task group given for a few calls can finish."""
     accepted: dict[str, tuple[Command, float]] = field(default_factory=dict)
     """Per channel (:attr:`Command.channel`: the asset id but for a boiler's heater cap), the last command
     the asset accepted and when."""
@@ -88,6 +115,7 @@ class Dispatcher:
     """Per asset, the last failed command (cleared by the next success)."""
     in_flight: set[str] = field(default_factory=set)
     _zero_since: dict[str, float] = field(default_factory=dict)
+    _idle_channels: dict[str, _IdleChannel] = field(default_factory=dict)
 
     def plan(self, decision: Decision, snapshot: SiteSnapshot, config: ControllerConfig) -> list[Command]:
         """The commands to send now for ``decision`` (pure apart from reading what was accepted before)."""
@@ -193,12 +221,30 @@ class Dispatcher:
         """Start a call per command whose asset has none in flight; returns how many were started."""
         started = 0
         for command in commands:
-            if command.channel in self.in_flight:
+            channel = command.channel
+            if channel in self.in_flight:
                 continue
-            self.in_flight.add(command.channel)
-            tasks.start_soon(self._call, command, config)
+            self.in_flight.add(channel)
+            idle = self._idle_channels.pop(channel, None)
+            if idle is not None:
+                # Woken for the scheduler's next round, when a task started now would first run too.
+                idle.hand(command, config)
+            elif self.keep_call_tasks:
+                tasks.start_soon(self._call_for_good, command, config)
+            else:
+                tasks.start_soon(self._call, command, config)
             started += 1
         return started
+
+    async def _call_for_good(self, command: Command, config: ControllerConfig) -> None:
+        """Make ``command``'s call, then every later one of its channel (one in flight per channel)."""
+        backend = current_token().backend_class
+        while True:
+            await self._call(command, config)
+            idle = self._idle_channels[command.channel] = _IdleChannel(backend.create_event())
+            await idle.woken.wait()
+            assert idle.handed is not None
+            command, config = idle.handed
 
     async def _call(self, command: Command, config: ControllerConfig) -> None:
         try:

@@ -52,6 +52,11 @@ class ControllerMetrics:
         self.assets = Gauge(
             f"{PREFIX}_assets", "Assets known, by state (stale counted as STALE)", ("state",), registry=r
         )
+        # Read at scrape time from what the last control cycle set: a cycle every few seconds (hundreds of
+        # thousands in a simulated day), a scrape far less often, and Gauge.set takes a lock every time.
+        self._grid_balance_watts = self._expected_grid_watts = 0.0
+        self.grid_balance.set_function(lambda: self._grid_balance_watts)
+        self.expected_grid.set_function(lambda: self._expected_grid_watts)
         self._alert_labels: set[tuple[str, str]] = set()
         self._telemetry_children: dict[str, Counter] = {}
         self._command_children: dict[tuple[str, int], Counter] = {}
@@ -74,8 +79,8 @@ class ControllerMetrics:
         child.inc()
 
     def set_grid(self, balance_kw: float | None, expected_import_kw: float | None) -> None:
-        self.grid_balance.set(math.nan if balance_kw is None else balance_kw * 1000.0)
-        self.expected_grid.set(math.nan if expected_import_kw is None else expected_import_kw * 1000.0)
+        self._grid_balance_watts = math.nan if balance_kw is None else balance_kw * 1000.0
+        self._expected_grid_watts = math.nan if expected_import_kw is None else expected_import_kw * 1000.0
 
     def set_alerts(self, alerts: Iterable[Alert]) -> None:
         counts: dict[tuple[str, str], int] = {}

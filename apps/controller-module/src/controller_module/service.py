@@ -26,6 +26,8 @@ from typing import Any, Final
 
 import anyio
 import anyio.abc
+import msgspec
+from anyio.lowlevel import current_token
 from opentelemetry import trace
 from opentelemetry.trace import NoOpTracerProvider, TracerProvider
 
@@ -76,7 +78,8 @@ class ControllerService:
         self.config_follower = ConfigFollower(self.twin, client, apply=self._apply, name="controller")
         self.registry = AssetRegistry(self.twin.current.stale_after_s)
         self.aggregator = Aggregator(self.registry, self.metrics, monotonic)
-        self.dispatcher = Dispatcher(client, self.metrics, monotonic)
+        # Commands go through run()'s task group, which lives as long as the service: calls keep their tasks.
+        self.dispatcher = Dispatcher(client, self.metrics, monotonic, keep_call_tasks=True)
         self.alerts = AlertBook()
         self.memory = StrategyMemory()
         self.last_decision: Decision | None = None
@@ -121,19 +124,21 @@ class ControllerService:
         return grid is not None and (grid > config.import_limit_kw or -grid > config.export_limit_kw)
 
     async def _control_forever(self, tasks: anyio.abc.TaskGroup) -> None:
+        # The running backend, found once: anyio.sleep() and anyio.CancelScope() look it up on every call.
+        backend = current_token().backend_class
         # The first cycle waits one interval, so every asset has had a chance to report.
         while True:
             interval = self.config.control_interval_s
             gap = min(LIMIT_GUARD_GAP_S, interval)
             self._limit_crossed = False
-            await anyio.sleep(gap)
+            await backend.sleep(gap)
             if not self._limit_crossed:
                 # Sleep out the interval unless ingest cancels the sleep for a reading beyond a limit. Not an
                 # Event awaited under a timeout: then every ordinary cycle would end by a timeout cancelling
                 # the wait (a CancelledError thrown and caught), where a sleep just ends. Once a simulated
                 # site day, that difference was a few percent of its time.
-                with anyio.CancelScope() as self._early_wake:
-                    await anyio.sleep(interval - gap)
+                with backend.create_cancel_scope() as self._early_wake:
+                    await backend.sleep(interval - gap)
                 self._early_wake = None
             self.control_cycle(tasks)
 
@@ -203,13 +208,15 @@ class ControllerService:
         power = self.dispatcher.in_force(battery.asset_id, self._reported_at(battery.asset_id), meter_at)
         if power is None:
             return battery
-        return replace(battery, power_kw=min(max(power, -battery.max_charge_kw), battery.max_discharge_kw))
+        return msgspec.structs.replace(
+            battery, power_kw=min(max(power, -battery.max_charge_kw), battery.max_discharge_kw)
+        )
 
     def _pv_in_force(self, pv: PvView, meter_at: float) -> PvView:
         limit = self.dispatcher.in_force(pv.asset_id, self._reported_at(pv.asset_id), meter_at)
         if limit is None:
             return pv
-        return replace(pv, power_kw=min(pv.available_kw, limit), limit_kw=limit)
+        return msgspec.structs.replace(pv, power_kw=min(pv.available_kw, limit), limit_kw=limit)
 
     async def _rollup_forever(self) -> None:
         while True:

@@ -2,6 +2,8 @@
 
 Built from the registry once per control cycle (OpenEMS's "process image"): the strategy never sees data
 change under it. Stale assets are absent from the views and listed in ``stale`` — unknown, never zero.
+The views are frozen msgspec Structs (copy with ``msgspec.structs.replace``): a cycle builds one per asset,
+in C about ten times faster than a frozen dataclass.
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import msgspec
+
 from energy_edge.statemachine import AssetState
 
 
-@dataclass(frozen=True, slots=True)
-class PvView:
+class PvView(msgspec.Struct, frozen=True):
     asset_id: str
     module_id: str
     state: AssetState
@@ -25,8 +28,7 @@ class PvView:
     """The highest ``set_output`` the inverter accepts; ``None`` when it does not report it."""
 
 
-@dataclass(frozen=True, slots=True)
-class BatteryView:
+class BatteryView(msgspec.Struct, frozen=True):
     asset_id: str
     module_id: str
     state: AssetState
@@ -38,8 +40,7 @@ class BatteryView:
     max_discharge_kw: float
 
 
-@dataclass(frozen=True, slots=True)
-class BoilerView:
+class BoilerView(msgspec.Struct, frozen=True):
     asset_id: str
     module_id: str
     state: AssetState
@@ -58,8 +59,7 @@ class BoilerView:
     """The heater's turndown; reported by boilers that take ``set_power_limit`` (modulating heaters)."""
 
 
-@dataclass(frozen=True, slots=True)
-class MeterView:
+class MeterView(msgspec.Struct, frozen=True):
     asset_id: str
     state: AssetState
     grid_power_kw: float

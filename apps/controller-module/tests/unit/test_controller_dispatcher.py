@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
 from datetime import UTC, datetime
+from typing import cast
 
 import anyio
 import pytest
@@ -15,10 +17,10 @@ from controller_module.decision import (
     PvSetpoint,
     StrategyMemory,
 )
-from controller_module.dispatcher import Dispatcher
+from controller_module.dispatcher import Command, Dispatcher
 from controller_module.metrics import ControllerMetrics
 
-from energy_edge.messaging.edge import InProcessHub, MethodRequest, MethodResponse
+from energy_edge.messaging.edge import EdgeClient, InProcessHub, MethodRequest, MethodResponse
 from energy_edge.messaging.manifest import load_manifest
 from energy_edge.modulehost.testing import find_deployment_template
 from energy_edge.statemachine import AssetState
@@ -204,3 +206,60 @@ async def test_a_boilers_target_and_heater_cap_are_two_set_points_sent_and_track
     ]
     assert second == [("set_power_limit", {"power_kw": 25.0})]  # the target is unchanged: only the cap
     assert set(dispatcher.accepted) == {"boiler-01", "boiler-01/power_limit"}
+
+
+CALLS_HERE: contextvars.ContextVar[int] = contextvars.ContextVar("calls_here", default=0)
+
+
+class CallerTasks:
+    """The controller's client, counting for each call the calls its task made before (a context variable
+    set in a task stays set in that task only)."""
+
+    def __init__(self, client: EdgeClient) -> None:
+        self.client = client
+        self.made_before: list[int] = []
+
+    async def invoke_method(
+        self, module_id: str, method: str, payload: object = None, *, timeout_s: float = 10.0
+    ) -> MethodResponse:
+        self.made_before.append(CALLS_HERE.get())
+        CALLS_HERE.set(CALLS_HERE.get() + 1)
+        return await self.client.invoke_method(module_id, method, payload, timeout_s=timeout_s)
+
+
+async def test_kept_call_tasks_make_every_call_of_a_channel_and_wait_for_the_next() -> None:
+    asset = Asset()
+    config = ControllerConfig()
+    with InProcessHub(load_manifest(find_deployment_template())) as hub:
+        async with hub.client("battery-module") as target, hub.client("controller-module") as controller:
+            target.serve_methods(asset)
+            recorder = CallerTasks(controller)
+            dispatcher = Dispatcher(cast("EdgeClient", recorder), ControllerMetrics(), keep_call_tasks=True)
+            async with anyio.create_task_group() as tasks:
+                for at_s, kw in ((0.0, -5.0), (5.0, -9.0), (10.0, 4.0)):
+                    await anyio.sleep(at_s - anyio.current_time())
+                    snapshot = site(0.0, batteries=(battery(),), now_s=anyio.current_time())
+                    commands = dispatcher.plan(decision(batteries=charge(kw)), snapshot, config)
+                    dispatcher.dispatch(commands, tasks, config)
+                await anyio.sleep(60)
+                tasks.cancel_scope.cancel()  # the call task is still there, waiting for the channel's next
+    assert asset.calls == [
+        ("start_charging", {"power_kw": 5.0}),
+        ("start_charging", {"power_kw": 9.0}),
+        ("start_discharging", {"power_kw": 4.0}),
+    ]
+    assert recorder.made_before == [0, 1, 2]  # one task made them all
+    assert dispatcher.accepted["battery-01"][0].method == "start_discharging"
+    assert not dispatcher.in_flight
+
+
+def test_a_command_is_the_same_as_another_with_its_method_and_set_point_to_two_decimals() -> None:
+    def charging(kw: float, method: str = "start_charging") -> Command:
+        return Command("battery-01", "battery-module", method, {"power_kw": kw}, "test")
+
+    assert charging(5.0).same_as(charging(5.0))
+    assert charging(5.001).same_as(charging(5.0))
+    assert not charging(5.01).same_as(charging(5.0))
+    assert not charging(5.0, "start_discharging").same_as(charging(5.0))
+    stop = Command("battery-01", "battery-module", "stop", None, "test")
+    assert stop.same_as(stop)

@@ -16,11 +16,11 @@ is no fallback. What the module does is decide whether the meter's readings can 
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Mapping
 from typing import Final
 
+import msgspec
 from msgspec import UNSET
 
 from energy_edge.messaging import AssetType, GridMeterTelemetry
@@ -63,7 +63,7 @@ class MeterAsset(AssetModule[MeterConfig, MeterMeasurement]):
         if measurement.fault is not None:
             return measurement
         supply = self.config.supply_fault(measurement.voltage_v, measurement.frequency_hz)
-        return measurement if supply is None else dataclasses.replace(measurement, fault=supply)
+        return measurement if supply is None else msgspec.structs.replace(measurement, fault=supply)
 
     def telemetry(self, measurement: MeterMeasurement, header: TelemetryHeader) -> GridMeterTelemetry:
         low, high = TELEMETRY_FREQUENCY_RANGE_HZ

@@ -9,17 +9,20 @@ implements the same two calls.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
+
+import msgspec
 
 
 class FaultPersistsError(Exception):
     """The meter refused to clear an error because its cause is still there."""
 
 
-@dataclass(frozen=True, slots=True)
-class MeterMeasurement:
-    """One reading of the meter at the grid connection point."""
+class MeterMeasurement(msgspec.Struct, frozen=True):
+    """One reading of the meter at the grid connection point.
+
+    A frozen msgspec Struct rather than a frozen dataclass: one is built every tick, in C about ten times
+    faster (copy with ``msgspec.structs.replace``)."""
 
     power_kw: float
     """Grid power: > 0 import from the grid, < 0 export (DESIGN.md). Named ``power_kw`` because that is

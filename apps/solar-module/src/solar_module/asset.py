@@ -17,10 +17,11 @@ array should deliver under the measured irradiance, or the limit when that is lo
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Mapping
 from typing import Final
+
+import msgspec
 
 from energy_edge.messaging import (
     SET_OUTPUT,
@@ -95,7 +96,7 @@ class SolarAsset(AssetModule[SolarConfig, SolarMeasurement]):
         self._watch_performance(measurement)
         if self._underperformance is not None and measurement.fault is None:
             # Reported like an equipment fault, so the host latches FAULT and stops the inverter.
-            return dataclasses.replace(measurement, fault=self._underperformance)
+            return msgspec.structs.replace(measurement, fault=self._underperformance)
         return measurement
 
     def _watch_performance(self, measurement: SolarMeasurement) -> None:

@@ -8,17 +8,20 @@ implements the same five calls (enable/disable feed-in, ``WMaxLimPct``, fault ac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
+
+import msgspec
 
 
 class FaultPersistsError(Exception):
     """The inverter refused to clear a fault because its cause is still there."""
 
 
-@dataclass(frozen=True, slots=True)
-class SolarMeasurement:
-    """One reading of a PV array and its inverter. Power in the site convention: > 0 into the bus."""
+class SolarMeasurement(msgspec.Struct, frozen=True):
+    """One reading of a PV array and its inverter. Power in the site convention: > 0 into the bus.
+
+    A frozen msgspec Struct rather than a frozen dataclass: one is built every tick, in C about ten times
+    faster (copy with ``msgspec.structs.replace``)."""
 
     power_kw: float
     """AC power delivered now."""

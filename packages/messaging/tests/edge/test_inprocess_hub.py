@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from energy_edge.messaging.edge.inprocess import InProcessHub
 from energy_edge.messaging.edge.port import EdgeTransportError, MethodRequest, MethodResponse
 from energy_edge.messaging.manifest import DeploymentManifest, load_manifest, parse_manifest
 from energy_edge.messaging.message import EdgeMessage
+from energy_edge.messaging.routes import Route
 
 pytestmark = pytest.mark.anyio
 
@@ -84,6 +87,67 @@ async def test_messages_no_route_matches_are_counted(manifest: DeploymentManifes
             await solar.send_message("debug", reading(1))
         assert hub.unrouted[("solar-module", "debug")] == 1
         assert hub.upstream.delivered == []
+
+
+async def test_a_modules_output_is_matched_against_the_route_sources_once(
+    manifest: DeploymentManifest,
+) -> None:
+    consulted: list[str] = []
+
+    def counted(route: Route) -> Route:
+        def matches(message: EdgeMessage) -> bool:
+            consulted.append(route.name)
+            return route.source.matches(message)
+
+        return dataclasses.replace(route, source=dataclasses.replace(route.source, matches=matches))
+
+    counting = dataclasses.replace(manifest, routes=tuple(counted(route) for route in manifest.routes))
+    with InProcessHub(counting) as hub:
+        async with hub.client("battery-module") as battery, hub.client("controller-module") as controller:
+            for n in range(3):
+                await battery.send_message("telemetry", reading(n))
+            inbox = controller.messages("telemetry")
+            received = [(await anext(inbox)).body for _ in range(3)]
+    assert received == [reading(n).body for n in range(3)]
+    assert sorted(consulted) == sorted(route.name for route in manifest.routes)  # once each, not per message
+
+
+async def test_conditions_are_evaluated_per_message_beside_routes_without_one() -> None:
+    manifest = parse_manifest(
+        {
+            "modulesContent": {
+                "$edgeAgent": _agent_section(),
+                "$edgeHub": {
+                    "properties.desired": {
+                        "schemaVersion": "1.2",
+                        "routes": {
+                            "faults": {
+                                "route": "FROM /messages/modules/battery-module/outputs/* "
+                                "WHERE $body.state = 'FAULT' INTO $upstream",
+                                "priority": 0,
+                                "timeToLiveSecs": 60,
+                            },
+                            "everything": "FROM /messages/modules/battery-module/outputs/* INTO $upstream",
+                            "telemetry": "FROM /messages/modules/battery-module/outputs/telemetry "
+                            'INTO BrokeredEndpoint("/modules/controller-module/inputs/telemetry")',
+                        },
+                    }
+                },
+            }
+        }
+    )
+    now = [0.0]
+    with InProcessHub(manifest, clock=lambda: now[0]) as hub:
+        hub.upstream.set_reachable(False)
+        async with hub.client("battery-module") as battery:
+            for state in ("FAULT", "RUNNING", "FAULT"):
+                await battery.send_message("telemetry", EdgeMessage(body=b'{"state":"%s"}' % state.encode()))
+        now[0] = 100.0  # past the fault route's TTL, within the hub's default
+        hub.upstream.set_reachable(True)
+        assert len(hub.input_queue("controller-module", "telemetry")) == 3
+    # Each message reached $upstream once, faults by their own route (and its TTL), the rest by the other.
+    assert [m.body for m in hub.upstream.delivered] == [b'{"state":"RUNNING"}']
+    assert hub.upstream.expired == 2
 
 
 async def test_messages_wait_for_a_module_that_connects_later(manifest: DeploymentManifest) -> None:
@@ -193,6 +257,70 @@ async def test_a_late_answer_is_dropped_not_given_to_the_next_call(manifest: Dep
             prompt = await controller.invoke_method("boiler-module", "m", {"call": 2, "delay_s": 0.0})
     assert late.status == 504
     assert prompt == MethodResponse(200, {"call": 2})
+
+
+SERVED_HERE: contextvars.ContextVar[int] = contextvars.ContextVar("served_here", default=0)
+
+
+async def test_consecutive_methods_to_a_module_are_served_by_one_task(manifest: DeploymentManifest) -> None:
+    served_before: list[int] = []
+
+    async def record(request: MethodRequest) -> MethodResponse:
+        # A context variable set in a task stays set in that task only: it counts calls per task.
+        served_before.append(SERVED_HERE.get())
+        SERVED_HERE.set(SERVED_HERE.get() + 1)
+        return MethodResponse(200, {"call": request.payload})
+
+    with InProcessHub(manifest) as hub:
+        async with hub.client("battery-module") as battery, hub.client("controller-module") as controller:
+            battery.serve_methods(record)
+            answers = [await controller.invoke_method("battery-module", "m", n) for n in range(3)]
+    assert answers == [MethodResponse(200, {"call": n}) for n in range(3)]
+    assert served_before == [0, 1, 2]  # the task that served the first call waited for the next
+
+
+async def test_a_method_is_not_held_up_by_a_slow_one_to_the_same_module(manifest: DeploymentManifest) -> None:
+    slow_done = anyio.Event()
+    order: list[str] = []
+
+    async def handler(request: MethodRequest) -> MethodResponse:
+        if request.name == "slow":
+            await anyio.sleep(0.2)
+            slow_done.set()
+        order.append(request.name)
+        return MethodResponse(200, {"method": request.name})
+
+    with InProcessHub(manifest) as hub:
+        async with hub.client("boiler-module") as boiler, hub.client("controller-module") as controller:
+            boiler.serve_methods(handler)
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(controller.invoke_method, "boiler-module", "slow")
+                await anyio.sleep(0.01)  # the slow call's server is busy now
+                quick = await controller.invoke_method("boiler-module", "quick")
+                assert quick == MethodResponse(200, {"method": "quick"})
+                assert not slow_done.is_set()
+    assert order == ["quick", "slow"]
+
+
+CALLER_ONLY: contextvars.ContextVar[str] = contextvars.ContextVar("caller_only", default="unset")
+
+
+async def test_handlers_see_their_modules_context_not_the_callers(manifest: DeploymentManifest) -> None:
+    seen: list[str] = []
+
+    async def handler(request: MethodRequest) -> MethodResponse:
+        seen.append(CALLER_ONLY.get())
+        return MethodResponse(200, None)
+
+    with InProcessHub(manifest) as hub:
+        async with hub.client("solar-module") as solar, hub.client("controller-module") as controller:
+            solar.serve_methods(handler)
+            token = CALLER_ONLY.set("the controller's")
+            try:
+                await controller.invoke_method("solar-module", "set_output", {"target_kw": 1.0})
+            finally:
+                CALLER_ONLY.reset(token)
+    assert seen == ["unset"]
 
 
 async def test_a_module_without_a_handler_answers_404(manifest: DeploymentManifest) -> None:

@@ -56,9 +56,9 @@ class Command:
     allowed_in: frozenset[AssetState] = ANY_STATE
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """A dispatched command's response plus what the host records about it."""
+class Outcome(msgspec.Struct, frozen=True):
+    """A dispatched command's response plus what the host records about it (a frozen msgspec Struct, as
+    :class:`MethodResponse`: built in C on every command)."""
 
     response: MethodResponse
     method_label: str

@@ -27,6 +27,7 @@ from typing import Any, Final, Generic
 
 import anyio
 import anyio.abc
+from anyio.lowlevel import current_token
 from opentelemetry import trace
 from opentelemetry.trace import TracerProvider
 
@@ -113,12 +114,14 @@ class ModuleHost(Generic[C, M]):
                 await self._report_final()
 
     async def _tick_forever(self) -> None:
+        # The running backend's own sleep, found once: anyio.sleep looks the backend up on every call.
+        sleep = current_token().backend_class.sleep
         next_tick = self._monotonic()
         while True:
             await self.tick()
             # Deadline-based, so a slow tick does not make the telemetry period drift.
             next_tick = max(next_tick + self.twin.current.telemetry_interval_s, self._monotonic())
-            await anyio.sleep(next_tick - self._monotonic())
+            await sleep(next_tick - self._monotonic())
 
     async def tick(self) -> None:
         """Read the equipment, follow it, check set-point expiry, send telemetry."""

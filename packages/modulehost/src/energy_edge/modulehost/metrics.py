@@ -48,6 +48,13 @@ class ModuleMetrics:
         self._states = {candidate: state.labels(**labels, state=candidate.value) for candidate in AssetState}
         self.temperature = gauge("asset_temperature_celsius", "Equipment temperature")
         self.soc_ratio = gauge("battery_soc_ratio", "Battery state of charge, 0-1")
+        # Read at scrape time from what the tick last observed: a scrape comes every few seconds at most, a
+        # tick every second (and a simulated day has hundreds of thousands), and Gauge.set checks the
+        # child and takes its lock every time.
+        self._power_watts = self._temperature_c = self._soc_ratio = 0.0
+        self.power_watts.set_function(lambda: self._power_watts)
+        self.temperature.set_function(lambda: self._temperature_c)
+        self.soc_ratio.set_function(lambda: self._soc_ratio)
         self.commands = Counter(
             f"{PREFIX}_commands_total",
             "Direct methods handled, by method and status",
@@ -80,11 +87,13 @@ class ModuleMetrics:
             child.set(1 if candidate is state else 0)
 
     def observe(self, *, power_kw: float, temperature_c: float | None, soc_percent: float | None) -> None:
-        self.power_watts.set(power_kw * 1000.0)
+        """A reading's power, temperature and state of charge, exported from now on (an unknown one keeps
+        the last known value)."""
+        self._power_watts = power_kw * 1000.0
         if temperature_c is not None:
-            self.temperature.set(temperature_c)
+            self._temperature_c = temperature_c
         if soc_percent is not None:
-            self.soc_ratio.set(soc_percent / 100.0)
+            self._soc_ratio = soc_percent / 100.0
 
     def command(self, method: str, status: int, seconds: float) -> None:
         children = self._command_children.get((method, status))

@@ -12,6 +12,7 @@ the simulator's virtual time alike.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -21,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import msgspec
-from anyio.abc import TaskGroup
-from anyio.lowlevel import checkpoint
+from anyio.abc import AsyncBackend, TaskGroup
+from anyio.lowlevel import checkpoint, current_token
 from opentelemetry.trace import TracerProvider
 
 from energy_edge.messaging.edge.port import (
@@ -37,7 +38,7 @@ from energy_edge.messaging.edge.port import (
 from energy_edge.messaging.edge.twin import ModuleTwin
 from energy_edge.messaging.edge.upstream import CloudUpstream
 from energy_edge.messaging.message import EdgeMessage
-from energy_edge.messaging.routes import ModuleInputSink, Route, matching_routes
+from energy_edge.messaging.routes import ModuleInputSink, Route, Sink, matching_routes
 
 if TYPE_CHECKING:  # the manifest module imports the route engine, which imports this package
     from energy_edge.messaging.manifest import DeploymentManifest
@@ -60,6 +61,9 @@ class ModuleInput:
         self._buffer: deque[EdgeMessage] = deque()
         self._waiters: deque[anyio.Event] = deque()
         self._closed = False
+        self._backend: type[AsyncBackend] | None = None
+        """The reader's event loop backend, found on its first wait: ``anyio.lowlevel.checkpoint()`` and
+        ``anyio.Event()`` would look it up again for every message."""
 
     def __len__(self) -> int:
         return len(self._buffer)
@@ -94,11 +98,14 @@ class ModuleInput:
         return self
 
     async def __anext__(self) -> EdgeMessage:
-        await checkpoint()
+        backend = self._backend
+        if backend is None:
+            backend = self._backend = current_token().backend_class
+        await backend.checkpoint()
         while not self._buffer:
             if self._closed:
                 raise StopAsyncIteration
-            waiter = anyio.Event()
+            waiter = backend.create_event()
             self._waiters.append(waiter)
             try:
                 await waiter.wait()
@@ -111,6 +118,32 @@ class ModuleInput:
                     self._waiters.remove(waiter)
                 raise
         return self._buffer.popleft()
+
+
+class _RoutePlan:
+    """The routes whose source selects one (module, output), highest priority first.
+
+    A source looks only at the stamped module and output names, so which routes a message from there may
+    take is decided once per (module, output), not per message. When none of them has a condition, every
+    message from there goes to the same sinks: those are resolved once too (each distinct sink with its
+    best route's name and TTL), and routing a message is a loop over them.
+    """
+
+    __slots__ = ("deliveries", "routes")
+
+    def __init__(self, routes: tuple[Route, ...], default_ttl_s: float) -> None:
+        self.routes = routes
+        self.deliveries: tuple[tuple[Sink, str, float], ...] | None = None
+        """``(sink, route name, TTL)`` per distinct sink, when no route has a condition; else ``None``."""
+        if all(route.evaluate is None for route in routes):
+            sinks: dict[Sink, tuple[Sink, str, float]] = {}
+            for route in routes:
+                sinks.setdefault(route.sink, (route.sink, route.name, _ttl_s(route, default_ttl_s)))
+            self.deliveries = tuple(sinks.values())
+
+
+def _ttl_s(route: Route, default_ttl_s: float) -> float:
+    return default_ttl_s if route.time_to_live_secs is None else float(route.time_to_live_secs)
 
 
 class InProcessHub:
@@ -144,6 +177,7 @@ class InProcessHub:
         self._wall_clock = wall_clock
         self._tracer_provider = tracer_provider
         self._inputs: dict[tuple[str, str], ModuleInput] = {}
+        self._plans: dict[tuple[str, str], _RoutePlan] = {}
         self._connected: dict[str, InProcessEdgeClient] = {}
         self.twins: dict[str, ModuleTwin] = {
             module_id: ModuleTwin(desired=dict(manifest.desired_properties.get(module_id, {})))
@@ -212,22 +246,39 @@ class InProcessHub:
             input_name=None,
             enqueued_time=self._wall_clock(),
         )
-        delivered_to: set[object] = set()
+        plan = self._plans.get((module_id, output))
+        if plan is None:
+            plan = self._plan(module_id, output, stamped)
+        deliveries = plan.deliveries
+        if deliveries is None:
+            deliveries = self._conditional_deliveries(plan.routes, stamped)
+        if not deliveries:
+            self.unrouted[(module_id, output)] += 1
+            return
+        for sink, route_name, ttl_s in deliveries:
+            if isinstance(sink, ModuleInputSink):
+                self._deliver_to_input(sink, stamped)
+            else:
+                self.upstream.accept(stamped, route=route_name, ttl_s=ttl_s)
+
+    def _plan(self, module_id: str, output: str, stamped: EdgeMessage) -> _RoutePlan:
+        # Any message stamped with this module and output selects the same routes: the stamped one decides.
+        routes = tuple(route for route in self._routes if route.source.matches(stamped))
+        plan = self._plans[(module_id, output)] = _RoutePlan(routes, self._default_ttl_s)
+        return plan
+
+    def _conditional_deliveries(
+        self, routes: tuple[Route, ...], stamped: EdgeMessage
+    ) -> list[tuple[Sink, str, float]]:
         # Highest priority first, so a sink reached by several routes gets its best route's TTL;
         # matching_routes parses a JSON body at most once for all $body conditions.
-        for route in matching_routes(self._routes, stamped):
-            if route.sink in delivered_to:
-                continue
-            delivered_to.add(route.sink)
-            if isinstance(route.sink, ModuleInputSink):
-                self._deliver_to_input(route.sink, stamped)
-            else:
-                ttl = (
-                    self._default_ttl_s if route.time_to_live_secs is None else float(route.time_to_live_secs)
-                )
-                self.upstream.accept(stamped, route=route.name, ttl_s=ttl)
-        if not delivered_to:
-            self.unrouted[(module_id, output)] += 1
+        deliveries: list[tuple[Sink, str, float]] = []
+        delivered_to: set[Sink] = set()
+        for route in matching_routes(routes, stamped):
+            if route.sink not in delivered_to:
+                delivered_to.add(route.sink)
+                deliveries.append((route.sink, route.name, _ttl_s(route, self._default_ttl_s)))
+        return deliveries
 
     def _deliver_to_input(self, sink: ModuleInputSink, message: EdgeMessage) -> None:
         delivered = msgspec.structs.replace(message, input_name=sink.input_name)
@@ -248,18 +299,13 @@ class InProcessHub:
         # A one-shot reply slot and an Event rather than a memory stream: a stream (its state, two ends, a
         # waiter Event of its own) costs several times as much per call, and a call has exactly one answer.
         # When the caller gave up (504) nobody reads the slot: the late answer is dropped, as on edgeHub.
-        answer: list[MethodResponse] = []
-        answered = anyio.Event()
-
-        async def serve() -> None:
-            answer.append(await client.dispatch(method, payload))
-            answered.set()
-
-        client.spawn(serve)
-        with anyio.move_on_after(timeout_s):
-            await answered.wait()
-        if answer:
-            return answer[0]
+        backend = client.backend
+        call = MethodCall(method, payload, backend.create_event())
+        client.serve_call(call)
+        with backend.create_cancel_scope(deadline=backend.current_time() + timeout_s):
+            await call.answered.wait()
+        if call.answer is not None:
+            return call.answer
         return error_response(GATEWAY_TIMEOUT, f"'{target}' did not answer '{method}' within {timeout_s:g} s")
 
     def register(self, client: InProcessEdgeClient) -> None:
@@ -272,6 +318,32 @@ class InProcessHub:
             del self._connected[client.module_id]
 
 
+class MethodCall:
+    """A direct method on its way through the hub: the request, and the answer once the target gave it."""
+
+    __slots__ = ("answer", "answered", "method", "payload")
+
+    def __init__(self, method: str, payload: Json, answered: anyio.Event) -> None:
+        self.method = method
+        self.payload = payload
+        self.answered = answered
+        self.answer: MethodResponse | None = None
+
+
+class _IdleMethodServer:
+    """A method server of a module waiting for its next call."""
+
+    __slots__ = ("call", "woken")
+
+    def __init__(self, woken: anyio.Event) -> None:
+        self.woken = woken
+        self.call: MethodCall | None = None
+
+    def hand(self, call: MethodCall) -> None:
+        self.call = call
+        self.woken.set()
+
+
 class InProcessEdgeClient(EdgeClient):
     """The EdgeClient a module gets from :class:`InProcessHub`."""
 
@@ -280,6 +352,9 @@ class InProcessEdgeClient(EdgeClient):
         self._hub = hub
         self._stack: AsyncExitStack | None = None
         self._task_group: TaskGroup | None = None
+        self._backend: type[AsyncBackend] | None = None
+        self._context: contextvars.Context | None = None
+        self._idle_servers: list[_IdleMethodServer] = []
         self._patch_send, self._patch_receive = anyio.create_memory_object_stream[dict[str, Json]](
             hub.patch_capacity
         )
@@ -291,26 +366,59 @@ class InProcessEdgeClient(EdgeClient):
         # a caller that times out does not cancel the target's handler half-way.
         self._task_group = await stack.enter_async_context(anyio.create_task_group())
         self._stack = stack
+        self._backend = current_token().backend_class
+        # What the module's handlers see of context variables: the connection's, never a caller's.
+        self._context = contextvars.copy_context()
         self._report_connection(True)
 
     async def _close(self) -> None:
         self._hub.unregister(self)
         self._report_connection(False)
+        self._idle_servers.clear()
         if self._task_group is not None:
             self._task_group.cancel_scope.cancel()
         if self._stack is not None:
             await self._stack.aclose()
-        self._stack = self._task_group = None
+        self._stack = self._task_group = self._context = None
 
     def _release(self) -> None:
         super()._release()
         self._patch_send.close()
         self._patch_receive.close()
 
-    def spawn(self, fn: Callable[[], Any]) -> None:
-        if self._task_group is None:
+    @property
+    def backend(self) -> type[AsyncBackend]:
+        """The event loop backend the client connected in (found once, not on every call)."""
+        if self._backend is None:
             raise RuntimeError(f"module '{self.module_id}' is not connected")
-        self._task_group.start_soon(fn)
+        return self._backend
+
+    def serve_call(self, call: MethodCall) -> None:
+        """Answer ``call`` in this module's task group; its ``answered`` is set when the answer is in.
+
+        A server task, once started, stays for the next call: starting an anyio task (its task state, cancel
+        scope, finished event and done callback) costs several times what waking a waiting one does, and a
+        simulated site day has a call every few seconds. A call that finds no server idle starts one, so
+        calls never queue behind a slow handler. Either way the handler runs when the scheduler next gets to
+        it, as a task started for the call would.
+        """
+        if self._idle_servers:
+            self._idle_servers.pop().hand(call)
+            return
+        if self._task_group is None or self._context is None:
+            raise RuntimeError(f"module '{self.module_id}' is not connected")
+        self._context.run(self._task_group.start_soon, self._serve_calls, call)
+
+    async def _serve_calls(self, call: MethodCall) -> None:
+        backend = self.backend
+        while True:
+            call.answer = await self._dispatch_method(call.method, call.payload)
+            call.answered.set()
+            idle = _IdleMethodServer(backend.create_event())
+            self._idle_servers.append(idle)
+            await idle.woken.wait()
+            assert idle.call is not None
+            call = idle.call
 
     async def dispatch(self, method: str, payload: Json) -> MethodResponse:
         return await self._dispatch_method(method, payload)

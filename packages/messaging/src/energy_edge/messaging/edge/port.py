@@ -12,11 +12,11 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
 import anyio
+import msgspec
 from anyio.streams.memory import MemoryObjectReceiveStream
 from opentelemetry import trace
 from opentelemetry.trace import NoOpTracerProvider, Span, SpanKind, Status, StatusCode, TracerProvider
@@ -30,17 +30,18 @@ Json = Any
 """A parsed JSON value (dict, list, str, int, float, bool or None)."""
 
 
-@dataclass(frozen=True, slots=True)
-class MethodRequest:
+class MethodRequest(msgspec.Struct, frozen=True):
     """A direct method as the handler sees it: the reserved trace key is already stripped."""
 
     name: str
     payload: Json
 
 
-@dataclass(frozen=True, slots=True)
-class MethodResponse:
-    """``(status, payload)`` of a direct method, as edgeHub returns it to the caller."""
+class MethodResponse(msgspec.Struct, frozen=True):
+    """``(status, payload)`` of a direct method, as edgeHub returns it to the caller.
+
+    Request and response are frozen msgspec Structs rather than frozen dataclasses: every command builds
+    several, and a Struct is built in C about ten times faster."""
 
     status: int
     payload: Json
