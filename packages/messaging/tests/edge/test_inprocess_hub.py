@@ -113,27 +113,17 @@ async def test_a_modules_output_is_matched_against_the_route_sources_once(
 
 
 async def test_conditions_are_evaluated_per_message_beside_routes_without_one() -> None:
-    manifest = parse_manifest(
+    manifest = _with_routes(
         {
-            "modulesContent": {
-                "$edgeAgent": _agent_section(),
-                "$edgeHub": {
-                    "properties.desired": {
-                        "schemaVersion": "1.2",
-                        "routes": {
-                            "faults": {
-                                "route": "FROM /messages/modules/battery-module/outputs/* "
-                                "WHERE $body.state = 'FAULT' INTO $upstream",
-                                "priority": 0,
-                                "timeToLiveSecs": 60,
-                            },
-                            "everything": "FROM /messages/modules/battery-module/outputs/* INTO $upstream",
-                            "telemetry": "FROM /messages/modules/battery-module/outputs/telemetry "
-                            'INTO BrokeredEndpoint("/modules/controller-module/inputs/telemetry")',
-                        },
-                    }
-                },
-            }
+            "faults": {
+                "route": "FROM /messages/modules/battery-module/outputs/* "
+                "WHERE $body.state = 'FAULT' INTO $upstream",
+                "priority": 0,
+                "timeToLiveSecs": 60,
+            },
+            "everything": "FROM /messages/modules/battery-module/outputs/* INTO $upstream",
+            "telemetry": "FROM /messages/modules/battery-module/outputs/telemetry "
+            'INTO BrokeredEndpoint("/modules/controller-module/inputs/telemetry")',
         }
     )
     now = [0.0]
@@ -359,21 +349,11 @@ def test_clients_exist_only_for_deployed_modules(manifest: DeploymentManifest) -
 
 
 async def test_body_conditions_route_only_json_utf8_messages() -> None:
-    manifest = parse_manifest(
+    manifest = _with_routes(
         {
-            "modulesContent": {
-                "$edgeAgent": _agent_section(),
-                "$edgeHub": {
-                    "properties.desired": {
-                        "schemaVersion": "1.2",
-                        "routes": {
-                            "faults": "FROM /messages/modules/battery-module/outputs/* "
-                            "WHERE $body.state = 'FAULT' "
-                            'INTO BrokeredEndpoint("/modules/controller-module/inputs/faults")'
-                        },
-                    }
-                },
-            }
+            "faults": "FROM /messages/modules/battery-module/outputs/* "
+            "WHERE $body.state = 'FAULT' "
+            'INTO BrokeredEndpoint("/modules/controller-module/inputs/faults")'
         }
     )
     with InProcessHub(manifest) as hub:
@@ -392,6 +372,18 @@ async def test_body_conditions_route_only_json_utf8_messages() -> None:
 
 def _agent_section() -> dict[str, object]:
     return json.loads(TEMPLATE.read_text())["modulesContent"]["$edgeAgent"]
+
+
+def _with_routes(routes: dict[str, object]) -> DeploymentManifest:
+    """The deployment template's modules with these routes only."""
+    return parse_manifest(
+        {
+            "modulesContent": {
+                "$edgeAgent": _agent_section(),
+                "$edgeHub": {"properties.desired": {"schemaVersion": "1.2", "routes": routes}},
+            }
+        }
+    )
 
 
 async def test_a_cut_link_fails_sends_and_hides_the_module_until_restored(

@@ -87,10 +87,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     ) -> asyncio.TimerHandle:
         if self._debug or self._closed:
             return super().call_later(delay, callback, *args, context=context)
-        timer = events.TimerHandle(self.virtual_time + delay, callback, args, self, context)
-        heapq.heappush(self._scheduled, timer)
-        timer._scheduled = True  # pyright: ignore[reportAttributeAccessIssue]
-        return timer
+        return self.call_at(self.virtual_time + delay, callback, *args, context=context)
 
     def call_at(
         self, when: float, callback: Callable[..., object], *args: Any, context: Context | None = None
