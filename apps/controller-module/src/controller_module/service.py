@@ -129,17 +129,19 @@ class ControllerService:
         # The first cycle waits one interval, so every asset has had a chance to report.
         while True:
             interval = self.config.control_interval_s
-            gap = min(LIMIT_GUARD_GAP_S, interval)
+            started = self._monotonic()
             self._limit_crossed = False
-            await backend.sleep(gap)
-            if not self._limit_crossed:
-                # Sleep out the interval unless ingest cancels the sleep for a reading beyond a limit. Not an
-                # Event awaited under a timeout: then every ordinary cycle would end by a timeout cancelling
-                # the wait (a CancelledError thrown and caught), where a sleep just ends. Once a simulated
-                # site day, that difference was a few percent of its time.
-                with backend.create_cancel_scope() as self._early_wake:
-                    await backend.sleep(interval - gap)
-                self._early_wake = None
+            # One sleep for the interval, cut short when ingest sees a reading beyond a limit. Not an Event
+            # awaited under a timeout: then every ordinary cycle would end by a timeout cancelling the wait
+            # (a CancelledError thrown and caught), where a sleep just ends.
+            with backend.create_cancel_scope() as self._early_wake:
+                await backend.sleep(interval)
+            self._early_wake = None
+            if self._limit_crossed:
+                # At most one cycle per gap, however often the limit is crossed.
+                rest = min(LIMIT_GUARD_GAP_S, interval) - (self._monotonic() - started)
+                if rest > 0:
+                    await backend.sleep(rest)
             self.control_cycle(tasks)
 
     def control_cycle(self, tasks: anyio.abc.TaskGroup) -> Decision:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from energy_edge.messaging.edge.inprocess import ModuleInput
+from energy_edge.messaging.edge.inprocess import BACKLOG_RUN, ModuleInput
 from energy_edge.messaging.message import EdgeMessage
 
 pytestmark = pytest.mark.anyio
@@ -96,26 +96,61 @@ async def test_closing_ends_the_iteration_of_waiting_and_later_readers() -> None
         queue.receive_nowait()
 
 
-async def test_a_backlog_is_read_with_a_checkpoint_per_message() -> None:
-    # Each message is a scheduling point, as with an anyio stream: a reader with a backlog does not run
-    # through it in one go while other tasks wait.
-    queue = ModuleInput(10)
-    for n in range(3):
-        queue.put(message(n))
+async def _read_beside_another_task(queue: ModuleInput, count: int) -> list[str]:
+    """Who ran when: ``count`` reads from ``queue`` beside a task that yields between its steps."""
     order: list[str] = []
 
     async def read() -> None:
-        for _ in range(3):
+        for _ in range(count):
             await anext(queue)
             order.append("read")
 
     async def other() -> None:
-        for _ in range(3):
+        while order.count("read") < count:  # steps for as long as the reader reads
             order.append("other")
             await anyio.lowlevel.checkpoint()
 
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(read)
         tasks.start_soon(other)
-    assert order.count("read") == 3
-    assert order != ["read", "read", "read", "other", "other", "other"]
+    return order
+
+
+def _runs_of_reads(order: list[str]) -> list[int]:
+    """Lengths of the stretches of reads with no other task's step between them (trio may start either
+    task first)."""
+    return [len(run) for run in "".join("r" if step == "read" else " " for step in order).split()]
+
+
+async def test_a_burst_already_held_is_read_in_one_go() -> None:
+    # A tick of every asset module reaches the controller as one burst: no yield between its messages.
+    queue = ModuleInput(10)
+    for n in range(3):
+        queue.put(message(n))
+    assert _runs_of_reads(await _read_beside_another_task(queue, 3)) == [3]
+
+
+async def test_a_long_backlog_yields_to_other_tasks() -> None:
+    # Two runs' worth: trio may run the reader on first in the round after its yield, but not twice over.
+    count = 2 * BACKLOG_RUN + 5
+    queue = ModuleInput(count)
+    for n in range(count):
+        queue.put(message(n))
+    runs = _runs_of_reads(await _read_beside_another_task(queue, count))
+    # The reader yielded at least once on the way: the other task ran before the backlog was through.
+    assert sum(runs) == count
+    assert len(runs) >= 2
+
+
+async def test_every_held_message_is_a_cancellation_point() -> None:
+    queue = ModuleInput(10)
+    for n in range(3):
+        queue.put(message(n))
+    received: list[bytes] = []
+    with anyio.CancelScope() as scope:
+        received.append((await anext(queue)).body)
+        scope.cancel()
+        received.append((await anext(queue)).body)
+    assert scope.cancelled_caught
+    assert received == [b"0"]
+    assert len(queue) == 2  # the cancelled read took nothing
