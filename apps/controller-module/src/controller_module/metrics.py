@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from typing import Final
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
 from energy_edge.messaging import Alert
+from energy_edge.modulehost.tally import CounterChild, CounterTally, HistogramTally
 
 PREFIX: Final = "energy_edge_controller"
 CYCLE_BUCKETS: Final = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
@@ -19,19 +20,22 @@ class ControllerMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
         r = self.registry
-        self.telemetry = Counter(
+        # Counters and histograms are tallies (energy_edge.modulehost.tally): the same exposition as
+        # prometheus_client's, without a lock taken for each message and cycle.
+        self.telemetry = CounterTally(
             f"{PREFIX}_telemetry_messages_total", "Telemetry accepted", ("asset_type",), registry=r
         )
-        self.rejected = Counter(
+        self.rejected = CounterTally(
             f"{PREFIX}_telemetry_rejected_total", "Telemetry dropped, by reason", ("reason",), registry=r
         )
-        self.cycle_seconds = Histogram(
+        self.cycle_seconds = HistogramTally(
             f"{PREFIX}_cycle_duration_seconds",
             "Control cycle: snapshot to commands",
+            (),
             buckets=CYCLE_BUCKETS,
             registry=r,
         )
-        self.commands = Counter(
+        self.commands = CounterTally(
             f"{PREFIX}_commands_total",
             "Direct methods sent, by method and status",
             ("method", "status"),
@@ -48,7 +52,7 @@ class ControllerMetrics:
             registry=r,
         )
         self.alerts = Gauge(f"{PREFIX}_alerts_active", "Active alerts", ("code", "severity"), registry=r)
-        self.rollups = Counter(f"{PREFIX}_rollups_total", "Roll-ups sent upstream", registry=r)
+        self.rollups = CounterTally(f"{PREFIX}_rollups_total", "Roll-ups sent upstream", (), registry=r)
         self.assets = Gauge(
             f"{PREFIX}_assets", "Assets known, by state (stale counted as STALE)", ("state",), registry=r
         )
@@ -58,8 +62,8 @@ class ControllerMetrics:
         self.grid_balance.set_function(lambda: self._grid_balance_watts)
         self.expected_grid.set_function(lambda: self._expected_grid_watts)
         self._alert_labels: set[tuple[str, str]] = set()
-        self._telemetry_children: dict[str, Counter] = {}
-        self._command_children: dict[tuple[str, int], Counter] = {}
+        self._telemetry_children: dict[str, CounterChild] = {}
+        self._command_children: dict[tuple[str, int], CounterChild] = {}
         self._server: WSGIServer | None = None
 
     def count_telemetry(self, asset_type: str) -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Final
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
+from energy_edge.modulehost.tally import CounterChild, CounterTally, HistogramChild, HistogramTally
 from energy_edge.statemachine import AssetState
 
 PREFIX: Final = "energy_edge"
@@ -31,8 +32,9 @@ class ModuleMetrics:
             # and the tick updates these every second.
             return Gauge(f"{PREFIX}_{name}", doc, names, registry=self.registry).labels(**labels)
 
-        def counter(name: str, doc: str) -> Counter:
-            return Counter(f"{PREFIX}_{name}", doc, names, registry=self.registry).labels(**labels)
+        def counter(name: str, doc: str) -> CounterChild:
+            # Tallies, not prometheus_client Counters: the tick counts every message (see tally.py).
+            return CounterTally(f"{PREFIX}_{name}", doc, names, registry=self.registry).labels(**labels)
 
         self._labels = labels
         self._server: WSGIServer | None = None
@@ -55,13 +57,13 @@ class ModuleMetrics:
         self.power_watts.set_function(lambda: self._power_watts)
         self.temperature.set_function(lambda: self._temperature_c)
         self.soc_ratio.set_function(lambda: self._soc_ratio)
-        self.commands = Counter(
+        self.commands = CounterTally(
             f"{PREFIX}_commands_total",
             "Direct methods handled, by method and status",
             (*names, "method", "status"),
             registry=self.registry,
         )
-        self.method_seconds = Histogram(
+        self.method_seconds = HistogramTally(
             f"{PREFIX}_method_duration_seconds",
             "Time to handle a direct method",
             (*names, "method"),
@@ -79,7 +81,7 @@ class ModuleMetrics:
         self.config_rejections = counter("config_rejections_total", "Desired-property patches rejected")
         # Labelled children of the per-method series, looked up once per (method, status): the label set is
         # small (the command table, 'unknown' for the rest, a handful of statuses).
-        self._command_children: dict[tuple[str, int], tuple[Counter, Histogram]] = {}
+        self._command_children: dict[tuple[str, int], tuple[CounterChild, HistogramChild]] = {}
         self.set_state(AssetState.IDLE)
 
     def set_state(self, state: AssetState) -> None:
@@ -107,7 +109,7 @@ class ModuleMetrics:
         duration.observe(seconds)
 
     @staticmethod
-    def count(counter: Counter) -> None:
+    def count(counter: CounterChild) -> None:
         counter.inc()
 
     def serve(self, port: int, address: str = "0.0.0.0") -> int:  # noqa: S104 - other modules scrape it
