@@ -160,3 +160,37 @@ def test_the_lean_scheduling_runs_everything_in_asyncios_order() -> None:
     reference = _busy_site(_AsyncioScheduling())
     assert len(reference) > 400
     assert lean == reference
+
+
+def _callback_errors(loop: VirtualTimeLoop) -> list[tuple[str, str, bool]]:
+    """What the exception handler is told of callbacks that raise, and whether the loop ran on."""
+    told: list[tuple[str, str, bool]] = []
+    loop.set_exception_handler(
+        lambda _loop, context: told.append(
+            (context["message"], repr(context["exception"]), isinstance(context["handle"], asyncio.Handle))
+        )
+    )
+
+    def broken_driver(reading: float) -> None:
+        raise ValueError(f"reading {reading} out of range")
+
+    async def site() -> str:
+        loop.call_soon(broken_driver, 1.5)
+        loop.call_later(2.0, broken_driver, 2.5)
+        await asyncio.sleep(5.0)
+        return "ran on"
+
+    told.append((loop.run_until_complete(site()), "", False))
+    loop.close()
+    return told
+
+
+def test_a_callback_that_raises_is_reported_as_asyncio_reports_it() -> None:
+    # The lean loop runs handles itself rather than through Handle._run: an exception must still reach the
+    # loop's exception handler with asyncio's message, and the loop must carry on.
+    lean = _callback_errors(VirtualTimeLoop())
+    assert lean == _callback_errors(_AsyncioScheduling())
+    assert lean[0][0].startswith("Exception in callback ")
+    assert "broken_driver(1.5)" in lean[0][0]
+    assert lean[0][1] == "ValueError('reading 1.5 out of range')"
+    assert lean[-1][0] == "ran on"
