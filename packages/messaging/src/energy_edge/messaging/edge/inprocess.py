@@ -252,29 +252,50 @@ class InProcessHub:
 
     def route(self, module_id: str, output: str, message: EdgeMessage) -> None:
         """Accept a message a module sent to ``output`` and deliver it to every matching route's sink."""
-        # The hub's stamp replaces whatever system properties the sender set (as edgeHub's does).
-        stamped = msgspec.structs.replace(
-            message,
-            connection_device_id=self.device_id,
-            connection_module_id=module_id,
-            output_name=output,
-            input_name=None,
-            enqueued_time=self._wall_clock(),
-        )
+        # The hub's stamp replaces whatever system properties the sender set (as edgeHub's does). Each
+        # delivery to a module input is stamped from the sender's message at once, input name included:
+        # one copy per delivery. The stamp without an input (what conditions and the cloud see) is made
+        # only when something needs it.
+        enqueued = self._wall_clock()
+        stamped: EdgeMessage | None = None
         plan = self._plans.get((module_id, output))
-        if plan is None:
-            plan = self._plan(module_id, output, stamped)
+        if plan is None or plan.deliveries is None:
+            stamped = self._stamp(message, module_id, output, None, enqueued)
+            if plan is None:
+                plan = self._plan(module_id, output, stamped)
         deliveries = plan.deliveries
         if deliveries is None:
+            assert stamped is not None
             deliveries = self._conditional_deliveries(plan.routes, stamped)
         if not deliveries:
             self.unrouted[(module_id, output)] += 1
             return
         for sink, route_name, ttl_s in deliveries:
             if isinstance(sink, ModuleInputSink):
-                self._deliver_to_input(sink, stamped)
+                self._deliver_to_input(
+                    sink, self._stamp(message, module_id, output, sink.input_name, enqueued)
+                )
             else:
+                if stamped is None:
+                    stamped = self._stamp(message, module_id, output, None, enqueued)
                 self.upstream.accept(stamped, route=route_name, ttl_s=ttl_s)
+
+    def _stamp(
+        self,
+        message: EdgeMessage,
+        module_id: str,
+        output: str,
+        input_name: str | None,
+        enqueued: datetime | None,
+    ) -> EdgeMessage:
+        return msgspec.structs.replace(
+            message,
+            connection_device_id=self.device_id,
+            connection_module_id=module_id,
+            output_name=output,
+            input_name=input_name,
+            enqueued_time=enqueued,
+        )
 
     def _plan(self, module_id: str, output: str, stamped: EdgeMessage) -> _RoutePlan:
         # Any message stamped with this module and output selects the same routes: the stamped one decides.
@@ -295,8 +316,7 @@ class InProcessHub:
                 deliveries.append((route.sink, route.name, _ttl_s(route, self._default_ttl_s)))
         return deliveries
 
-    def _deliver_to_input(self, sink: ModuleInputSink, message: EdgeMessage) -> None:
-        delivered = msgspec.structs.replace(message, input_name=sink.input_name)
+    def _deliver_to_input(self, sink: ModuleInputSink, delivered: EdgeMessage) -> None:
         if not self.input_queue(sink.module_id, sink.input_name).put(delivered):
             # A full input drops its oldest message: for telemetry the newest reading is the one that matters.
             key = (sink.module_id, sink.input_name)
