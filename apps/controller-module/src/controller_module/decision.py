@@ -1,13 +1,19 @@
-"""What the strategy decides: set-points per asset, each with its reason, and the memory it carries."""
+"""What the strategy decides: set-points per asset, each with its reason, and the memory it carries.
+
+All of them are frozen msgspec Structs (copy with ``msgspec.structs.replace``): every control cycle builds a
+decision, its set-points, its memory and a peak meter, in C about ten times faster than frozen dataclasses
+(whose ``__init__`` sets each field through ``object.__setattr__``).
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
+
+import msgspec
 
 from controller_module.demand_profile import DemandProfile
 
@@ -23,8 +29,7 @@ class BoilerMode(StrEnum):
     """Target at the bottom of its band: nothing to absorb, so heat only what comfort needs."""
 
 
-@dataclass(frozen=True, slots=True)
-class BatterySetpoint:
+class BatterySetpoint(msgspec.Struct, frozen=True):
     asset_id: str
     module_id: str
     power_kw: float
@@ -32,8 +37,7 @@ class BatterySetpoint:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class PvSetpoint:
+class PvSetpoint(msgspec.Struct, frozen=True):
     asset_id: str
     module_id: str
     limit_kw: float
@@ -41,8 +45,7 @@ class PvSetpoint:
     curtailed: bool
 
 
-@dataclass(frozen=True, slots=True)
-class BoilerSetpoint:
+class BoilerSetpoint(msgspec.Struct, frozen=True):
     asset_id: str
     module_id: str
     mode: BoilerMode
@@ -53,23 +56,23 @@ class BoilerSetpoint:
     """Heater cap for a modulating boiler (``None``: the boiler does not modulate, or in NORMAL mode)."""
 
 
-@dataclass(frozen=True, slots=True)
-class StrategyMemory:
+class StrategyMemory(msgspec.Struct, frozen=True):
     """What one cycle hands to the next: set-points in force and boiler modes with when they began."""
 
     at_s: float | None = None
-    battery_kw: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
-    pv_limit_kw: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
-    boiler_modes: Mapping[str, tuple[BoilerMode, float]] = field(default_factory=lambda: MappingProxyType({}))
-    boiler_caps: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
-    peak: PeakMeter = field(default_factory=lambda: PeakMeter())  # noqa: PLW0108 (defined below)
+    battery_kw: Mapping[str, float] = msgspec.field(default_factory=lambda: MappingProxyType({}))
+    pv_limit_kw: Mapping[str, float] = msgspec.field(default_factory=lambda: MappingProxyType({}))
+    boiler_modes: Mapping[str, tuple[BoilerMode, float]] = msgspec.field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    boiler_caps: Mapping[str, float] = msgspec.field(default_factory=lambda: MappingProxyType({}))
+    peak: PeakMeter = msgspec.field(default_factory=lambda: PeakMeter())  # noqa: PLW0108 (defined below)
     """The 15-minute average import billed so far (peak shaving's ratchet)."""
-    profile: DemandProfile = field(default_factory=DemandProfile)
+    profile: DemandProfile = msgspec.field(default_factory=DemandProfile)
     """The site's demand by quarter hour of the day, as observed (:mod:`controller_module.demand_profile`)."""
 
 
-@dataclass(frozen=True, slots=True)
-class PeakMeter:
+class PeakMeter(msgspec.Struct, frozen=True):
     """Quarter-hour average import, as a demand meter bills it: completed blocks' highest, and the block
     being measured (energy so far, as kW x s, and its start)."""
 
@@ -140,8 +143,7 @@ class Flag(StrEnum):
     """The battery discharges below its reserve to hold the import limit."""
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(msgspec.Struct, frozen=True):
     at: datetime
     batteries: tuple[BatterySetpoint, ...]
     pv: tuple[PvSetpoint, ...]

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Final
+
+import msgspec
 
 from controller_module.config import ControllerConfig, Mode
 from controller_module.decision import (
@@ -119,7 +120,7 @@ def decide(
             if mean is not None:
                 profile = profile.learn(memory.peak.block, mean, memory.peak.boilers_mean_kw())
         if config.mode is Mode.PEAK_SHAVING and config.peak_plan:
-            peak = replace(peak, plan_kw=_planned_level(profile, peak, batteries, config))
+            peak = msgspec.structs.replace(peak, plan_kw=_planned_level(profile, peak, batteries, config))
     usable = _usable_energy_kwh(batteries, config)
     held = _held_level(config, peak, usable)
     plan = _Plan(
@@ -302,8 +303,7 @@ def _fills_valleys(
     return profile.peak_within(peak.block, level_kw, heating_kw)
 
 
-@dataclass(eq=False, slots=True)
-class _Plan:
+class _Plan(msgspec.Struct, eq=False):
     """Working values of one decision."""
 
     config: ControllerConfig
@@ -374,8 +374,7 @@ def _boilers(
     return tuple(points)
 
 
-@dataclass(slots=True)
-class _Excess:
+class _Excess(msgspec.Struct):
     """Surplus the batteries cannot absorb and deficit they cannot cover, as the boilers take their share."""
 
     surplus_kw: float
@@ -550,8 +549,7 @@ def _excess(
     return excess_surplus, excess_deficit
 
 
-@dataclass(frozen=True, slots=True)
-class _ThermostatBand:
+class _ThermostatBand(msgspec.Struct, frozen=True):
     """Targets that keep a boiler thermostat's swing inside the operator's band.
 
     A thermostat heats below ``target - h/2`` and stops above ``target + h/2``. With the differential ``h``
@@ -611,8 +609,7 @@ def _above_reserve(battery: BatteryView, config: ControllerConfig) -> float:
     return battery.max_discharge_kw
 
 
-@dataclass(frozen=True, slots=True)
-class _BatteryPlan:
+class _BatteryPlan(msgspec.Struct, frozen=True):
     wanted_kw: float
     """Total battery output balancing asks for (> 0 discharge), already within the grid limits' band."""
     lower_kw: float
