@@ -104,13 +104,12 @@ class PeakMeter(msgspec.Struct, frozen=True):
             load_avg = load_kw if load_avg is None else load_avg + weight * (load_kw - load_avg)
         demand = (load_kw if load_kw is not None else 0.0) * dt_s
         boilers = boilers_kw * dt_s
+        imported = (0.0 if import_kw < 0.0 else import_kw) * dt_s  # max(import_kw, 0.0), without the call
         if self.block is None or block != self.block:
             finished = self.energy_kws / self.seconds if self.seconds > 0 else 0.0
             peak = max(self.peak_kw, finished) if self.block is not None else self.peak_kw
-            return PeakMeter(
-                peak, block, max(import_kw, 0.0) * dt_s, dt_s, load_avg, demand, boilers_kws=boilers
-            )
-        energy = self.energy_kws + max(import_kw, 0.0) * dt_s
+            return PeakMeter(peak, block, imported, dt_s, load_avg, demand, boilers_kws=boilers)
+        energy = self.energy_kws + imported
         return PeakMeter(
             self.peak_kw,
             block,
