@@ -161,7 +161,7 @@ class ControllerService:
         self.metrics.cycle_seconds.observe(time.perf_counter() - started)
         grid = snapshot.grid_power_kw
         self.metrics.set_grid(None if grid is None else -grid, decision.expected_grid_kw)
-        _log.debug("%s", decision.summary)
+        _log.debug("%s", decision.outline)  # formatted only when a debug record is emitted
         return decision
 
     def _decide_and_dispatch(

@@ -34,6 +34,7 @@ import msgspec
 
 from controller_module.config import ControllerConfig, Mode
 from controller_module.decision import (
+    Balance,
     BatterySetpoint,
     BoilerMode,
     BoilerSetpoint,
@@ -157,17 +158,12 @@ def decide(
         flags.add(Flag.EXPORT_LIMIT)
     if using_reserve:
         flags.add(Flag.USING_RESERVE)
-    summary = (
-        f"{config.mode}: grid {grid:+.1f} kW, neutral {neutral:+.1f} kW -> battery {battery_total:+.1f} kW, "
-        f"boiler draw {plan.boiler_draw_kw:.1f} kW, curtail {curtail_kw:.1f} kW, "
-        f"expected grid {expected:+.1f} kW"
-    )
     return Decision(
         at=snapshot.at,
         batteries=battery_points,
         pv=pv_points,
         boilers=boiler_points,
-        summary=summary,
+        outline=Balance(config.mode, grid, neutral, battery_total, plan.boiler_draw_kw, curtail_kw, expected),
         expected_grid_kw=expected,
         flags=frozenset(flags),
         memory=StrategyMemory(
@@ -1026,7 +1022,7 @@ def _without_meter(
         batteries=battery_points,
         pv=tuple(pv_points),
         boilers=(),
-        summary=(
+        outline=(
             f"{reason}: batteries held at 0 kW, boilers on their thermostats, "
             f"PV capped at {config.export_limit_kw:g} kW"
         ),
