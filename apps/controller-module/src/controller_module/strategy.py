@@ -166,19 +166,42 @@ def decide(
         outline=Balance(config.mode, grid, neutral, battery_total, plan.boiler_draw_kw, curtail_kw, expected),
         expected_grid_kw=expected,
         flags=frozenset(flags),
-        memory=StrategyMemory(
-            at_s=now,
-            battery_kw=MappingProxyType({p.asset_id: p.power_kw for p in battery_points}),
-            pv_limit_kw=MappingProxyType({p.asset_id: p.limit_kw for p in pv_points}),
-            boiler_modes=MappingProxyType(
-                {p.asset_id: (p.mode, _since(memory, p.asset_id, p.mode, now)) for p in boiler_points}
-            ),
-            boiler_caps=MappingProxyType(
-                {p.asset_id: p.power_limit_kw for p in boiler_points if p.power_limit_kw is not None}
-            ),
-            peak=peak,
-            profile=profile,
-        ),
+        memory=_handed_on(memory, now, battery_points, pv_points, boiler_points, peak, profile),
+    )
+
+
+def _handed_on(
+    memory: StrategyMemory,
+    now: float,
+    battery_points: Sequence[BatterySetpoint],
+    pv_points: Sequence[PvSetpoint],
+    boiler_points: Sequence[BoilerSetpoint],
+    peak: PeakMeter,
+    profile: DemandProfile,
+) -> StrategyMemory:
+    """What this cycle hands to the next: the set-points in force, the boilers' modes with when they began,
+    the peak meter and the profile. (Filled by loops: a dict comprehension is a function call of its own,
+    four of them every cycle.)"""
+    battery_kw: dict[str, float] = {}
+    for point in battery_points:
+        battery_kw[point.asset_id] = point.power_kw
+    pv_limit_kw: dict[str, float] = {}
+    for point in pv_points:
+        pv_limit_kw[point.asset_id] = point.limit_kw
+    boiler_modes: dict[str, tuple[BoilerMode, float]] = {}
+    boiler_caps: dict[str, float] = {}
+    for point in boiler_points:
+        boiler_modes[point.asset_id] = (point.mode, _since(memory, point.asset_id, point.mode, now))
+        if point.power_limit_kw is not None:
+            boiler_caps[point.asset_id] = point.power_limit_kw
+    return StrategyMemory(
+        now,
+        MappingProxyType(battery_kw),
+        MappingProxyType(pv_limit_kw),
+        MappingProxyType(boiler_modes),
+        MappingProxyType(boiler_caps),
+        peak,
+        profile,
     )
 
 
