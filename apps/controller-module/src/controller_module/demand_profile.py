@@ -67,6 +67,16 @@ def day_kind(unix_s: float) -> DayKind:
     return DayKind.WEEKEND if weekday >= SATURDAY else DayKind.WORKDAY
 
 
+EPOCH_WEEKDAY: Final = 3
+"""1970-01-01, day 0 of Unix time, was a Thursday (Monday is 0)."""
+
+
+def _kind_of_day(day: int) -> DayKind:
+    """:func:`day_kind` of the ``day``-th day of Unix time, by arithmetic: valley filling asks for the
+    days ahead every control cycle, and a datetime per ask cost more than the rest of the question."""
+    return DayKind.WEEKEND if (day + EPOCH_WEEKDAY) % 7 >= SATURDAY else DayKind.WORKDAY
+
+
 class ProfileFile(msgspec.Struct, forbid_unknown_fields=True):
     """The profile as stored: per day kind, 96 quarter hours from 00:00 UTC, ``null`` where not learned."""
 
@@ -146,7 +156,7 @@ class DemandProfile:
         for b in range(block, block + count):
             if b // SLOTS_PER_DAY != day:
                 day = b // SLOTS_PER_DAY
-                slots = self.variance_slots(day_kind(day * SLOTS_PER_DAY * SLOT_S))
+                slots = self.variance_slots(_kind_of_day(day))
             out.append(math.sqrt(_pooled(slots, b % SLOTS_PER_DAY)))
         return out
 
@@ -163,12 +173,25 @@ class DemandProfile:
     def peak_within(self, block: int, level_kw: float, boilers_kw: float, count: int = PREHEAT_SLOTS) -> bool:
         """The learned demand less the boilers' share, with ``boilers_kw`` of heating on top, exceeds
         ``level_kw`` within ``count`` quarter hours from ``block`` on (``True`` where not learned: without
-        a profile, any valley may be the last before a peak)."""
-        total = self.ahead(block, count)
-        if total is None:
-            return True
-        boilers = self.boilers_ahead(block, count)
-        return any(t - b + boilers_kw > level_kw for t, b in zip(total, boilers, strict=True))
+        a profile, any valley may be the last before a peak).
+
+        Asked every control cycle: one pass over the quarter hours, ending at the first that answers (one
+        not learned answers ``True``, as the window's demand unknown as a whole does)."""
+        day = None
+        demand, boilers = self.workday, self.workday_boilers
+        for b in range(block, block + count):
+            if b // SLOTS_PER_DAY != day:  # the kind of day changes only at midnight
+                day = b // SLOTS_PER_DAY
+                kind = _kind_of_day(day)
+                demand, boilers = self.slots(kind), self.boiler_slots(kind)
+            slot = b % SLOTS_PER_DAY
+            total = _bridged(demand, slot)
+            if total is None:
+                return True
+            boiler = _bridged(boilers, slot)
+            if total - (boiler if boiler is not None else 0.0) + boilers_kw > level_kw:
+                return True
+        return False
 
     def _ahead(
         self,
@@ -183,7 +206,7 @@ class DemandProfile:
         for b in range(block, block + count):
             if b // SLOTS_PER_DAY != day:  # the kind of day changes only at midnight
                 day = b // SLOTS_PER_DAY
-                slots = kind_slots(day_kind(day * SLOTS_PER_DAY * SLOT_S))
+                slots = kind_slots(_kind_of_day(day))
             value = _bridged(slots, b % SLOTS_PER_DAY)
             if value is None:
                 if missing is None:

@@ -20,7 +20,6 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -101,7 +100,7 @@ class ControllerService:
         if self.state is not None:
             profile = self.state.load_profile()
             if profile is not None:
-                self.memory = replace(self.memory, profile=profile)
+                self.memory = msgspec.structs.replace(self.memory, profile=profile)
                 _log.info("demand profile loaded: %d quarter hours learned", profile.learned_slots)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(self._ingest_forever)
@@ -162,7 +161,7 @@ class ControllerService:
         self.metrics.cycle_seconds.observe(time.perf_counter() - started)
         grid = snapshot.grid_power_kw
         self.metrics.set_grid(None if grid is None else -grid, decision.expected_grid_kw)
-        _log.debug("%s", decision.summary)
+        _log.debug("%s", decision.outline)  # formatted only when a debug record is emitted
         return decision
 
     def _decide_and_dispatch(
@@ -200,7 +199,7 @@ class ControllerService:
         pv = tuple(self._pv_in_force(p, meter_at) for p in snapshot.pv)
         if batteries == snapshot.batteries and pv == snapshot.pv:
             return snapshot
-        return replace(snapshot, batteries=batteries, pv=pv)
+        return msgspec.structs.replace(snapshot, batteries=batteries, pv=pv)
 
     def _reported_at(self, asset_id: str) -> float:
         record = self.registry.get(asset_id)

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Final
+from typing import Final, TypeVar
+
+import msgspec
 
 from controller_module.config import ControllerConfig, Mode
 from controller_module.decision import (
+    Balance,
     BatterySetpoint,
     BoilerMode,
     BoilerSetpoint,
@@ -88,29 +90,26 @@ def decide(
 
     ``outlook`` is the controller's own forecast of the rest of the day's surplus (when it has one).
     """
-    batteries = tuple(b for b in snapshot.batteries if b.state in COMMANDABLE)
-    pvs = tuple(p for p in snapshot.pv if p.state in COMMANDABLE)
-    boilers = tuple(b for b in snapshot.boilers if b.state in COMMANDABLE and _banded(b))
+    batteries = _commandable(snapshot.batteries)
+    pvs = _commandable(snapshot.pv)
+    boilers = _steerable(snapshot.boilers)
     grid = snapshot.grid_power_kw
     if grid is None:
         return _without_meter(snapshot, config, memory, batteries, pvs)
     now = snapshot.monotonic_s
-    dt = config.control_interval_s if memory.at_s is None else max(now - memory.at_s, 0.0)
+    if memory.at_s is None:
+        dt = config.control_interval_s
+    else:
+        elapsed = now - memory.at_s
+        dt = 0.0 if elapsed < 0.0 else elapsed  # max(elapsed, 0.0)
 
     # Import with every flexible asset neutral: batteries at 0, boilers off, PV uncurtailed.
-    neutral = (
-        grid
-        + sum(b.power_kw for b in snapshot.batteries)
-        - sum(b.draw_kw for b in snapshot.boilers)
-        - sum(p.available_kw - p.power_kw for p in pvs)
-    )
-    charge_room = sum(b.max_charge_kw for b in batteries)
-    discharge_room = sum(_above_reserve(b, config) for b in batteries)
-    discharge_room_limit = sum(b.max_discharge_kw for b in batteries)
+    without_batteries = grid + _output_kw(snapshot.batteries)
+    boilers_drawing = _draw_kw(snapshot.boilers)
+    neutral = without_batteries - boilers_drawing - _recoverable_kw(pvs)
+    output, charge_room, discharge_room, discharge_room_limit = _battery_rooms(batteries, config)
 
     unix_s = snapshot.at.timestamp()
-    without_batteries = grid + sum(b.power_kw for b in snapshot.batteries)
-    boilers_drawing = sum(b.draw_kw for b in snapshot.boilers)
     peak = memory.peak.advance(grid, dt, int(unix_s // QUARTER_HOUR_S), without_batteries, boilers_drawing)
     profile = memory.profile
     if peak.block != memory.peak.block:
@@ -119,34 +118,36 @@ def decide(
             if mean is not None:
                 profile = profile.learn(memory.peak.block, mean, memory.peak.boilers_mean_kw())
         if config.mode is Mode.PEAK_SHAVING and config.peak_plan:
-            peak = replace(peak, plan_kw=_planned_level(profile, peak, batteries, config))
+            peak = msgspec.structs.replace(peak, plan_kw=_planned_level(profile, peak, batteries, config))
     usable = _usable_energy_kwh(batteries, config)
     held = _held_level(config, peak, usable)
     plan = _Plan(
         config=config,
         neutral_kw=neutral,
         peak_level_kw=_peak_level(config, peak, unix_s, held),
+        import_ceiling_kw=config.import_limit_kw - config.limit_margin_kw,
+        export_floor_kw=config.export_limit_kw - config.limit_margin_kw,
+        target_import_kw=-config.grid_target_kw if config.mode is Mode.SELF_CONSUMPTION else None,
         wait_for_limit=outlook is not None and outlook.waits_for_the_limit(config.forecast_safety),
         fills_valleys=_fills_valleys(config, profile, peak, held, boilers),
     )
     boiler_points = _boilers(plan, boilers, memory, now, charge_room, discharge_room_limit, discharge_room)
     battery_plan = _battery_total(plan, charge_room, discharge_room, discharge_room_limit)
     battery_points = _distribute(plan, batteries, battery_plan, memory, dt)
-    after_batteries = neutral + plan.boiler_draw_kw - sum(p.power_kw for p in battery_points)
+    battery_total = _setpoints_kw(battery_points)
+    after_batteries = neutral + plan.boiler_draw_kw - battery_total
     # A battery takes seconds to follow a new set-point; an inverter's limit acts within one. PV is
     # curtailed and released against the batteries as they are now where they would export more than
     # planned (turning from discharge to charge when the sun is back after a cloud the battery filled
     # in): what they will take on top counts from the next cycle, once they have turned.
-    turning = max(sum(b.power_kw for b in batteries) - sum(p.power_kw for p in battery_points), 0.0)
+    turning = output - battery_total
+    turning = 0.0 if turning < 0.0 else turning  # max(turning, 0.0)
     # A battery topping off (its charge power tapered to a trickle near full) stops charging the moment
     # it is full, a step the next meter reading may see only seconds later: the export limit counts on
     # that trickle only as far as the limit margin covers it.
-    trickle = sum(
-        -p.power_kw
-        for b, p in zip(batteries, battery_points, strict=True)
-        if p.power_kw < 0.0 and _topping_off(b)
-    )
-    turning += max(trickle - config.limit_margin_kw, 0.0)  # the margin takes what it can of the step
+    trickle, using_reserve = _trickle_and_reserve(batteries, battery_points, config)
+    uncovered = trickle - config.limit_margin_kw  # the margin takes what it can of the step
+    turning += 0.0 if uncovered < 0.0 else uncovered  # max(uncovered, 0.0)
     pv_points, curtail_kw = _curtail(plan, pvs, after_batteries, memory, turning)
     expected = after_batteries + curtail_kw
 
@@ -155,52 +156,158 @@ def decide(
         flags.add(Flag.IMPORT_LIMIT)
     if expected < -config.export_limit_kw - TOLERANCE_KW:
         flags.add(Flag.EXPORT_LIMIT)
-    if any(
-        p.power_kw > _above_reserve(b, config) + 1e-9 for b, p in zip(batteries, battery_points, strict=True)
-    ):
+    if using_reserve:
         flags.add(Flag.USING_RESERVE)
-    battery_total = sum(p.power_kw for p in battery_points)
-    summary = (
-        f"{config.mode}: grid {grid:+.1f} kW, neutral {neutral:+.1f} kW -> battery {battery_total:+.1f} kW, "
-        f"boiler draw {plan.boiler_draw_kw:.1f} kW, curtail {curtail_kw:.1f} kW, "
-        f"expected grid {expected:+.1f} kW"
-    )
     return Decision(
         at=snapshot.at,
         batteries=battery_points,
         pv=pv_points,
         boilers=boiler_points,
-        summary=summary,
+        outline=Balance(config.mode, grid, neutral, battery_total, plan.boiler_draw_kw, curtail_kw, expected),
         expected_grid_kw=expected,
         flags=frozenset(flags),
-        memory=StrategyMemory(
-            at_s=now,
-            battery_kw=MappingProxyType({p.asset_id: p.power_kw for p in battery_points}),
-            pv_limit_kw=MappingProxyType({p.asset_id: p.limit_kw for p in pv_points}),
-            boiler_modes=MappingProxyType(
-                {p.asset_id: (p.mode, _since(memory, p.asset_id, p.mode, now)) for p in boiler_points}
-            ),
-            boiler_caps=MappingProxyType(
-                {p.asset_id: p.power_limit_kw for p in boiler_points if p.power_limit_kw is not None}
-            ),
-            peak=peak,
-            profile=profile,
-        ),
+        memory=_handed_on(memory, now, battery_points, pv_points, boiler_points, peak, profile),
     )
+
+
+def _handed_on(
+    memory: StrategyMemory,
+    now: float,
+    battery_points: Sequence[BatterySetpoint],
+    pv_points: Sequence[PvSetpoint],
+    boiler_points: Sequence[BoilerSetpoint],
+    peak: PeakMeter,
+    profile: DemandProfile,
+) -> StrategyMemory:
+    """What this cycle hands to the next: the set-points in force, the boilers' modes with when they began,
+    the peak meter and the profile. (Filled by loops: a dict comprehension is a function call of its own,
+    four of them every cycle.)"""
+    battery_kw: dict[str, float] = {}
+    for point in battery_points:
+        battery_kw[point.asset_id] = point.power_kw
+    pv_limit_kw: dict[str, float] = {}
+    for point in pv_points:
+        pv_limit_kw[point.asset_id] = point.limit_kw
+    boiler_modes: dict[str, tuple[BoilerMode, float]] = {}
+    boiler_caps: dict[str, float] = {}
+    for point in boiler_points:
+        boiler_modes[point.asset_id] = (point.mode, _since(memory, point.asset_id, point.mode, now))
+        if point.power_limit_kw is not None:
+            boiler_caps[point.asset_id] = point.power_limit_kw
+    return StrategyMemory(
+        now,
+        MappingProxyType(battery_kw),
+        MappingProxyType(pv_limit_kw),
+        MappingProxyType(boiler_modes),
+        MappingProxyType(boiler_caps),
+        peak,
+        profile,
+    )
+
+
+# -- totals -----------------------------------------------------------------------------------------------
+# Every cycle adds up a handful of values over one or two assets each. Explicit loops rather than sum() over
+# a generator expression (which builds a generator and resumes it per item, several times the additions'
+# cost), each total once. They add from 0.0 in the assets' order, exactly as sum() does on Python 3.11.
+# Likewise min() and max() are spelled as comparisons on the per-cycle path (a builtin call costs more than
+# the compare), with their rule: the first argument unless the second is strictly smaller (larger).
+
+_View = TypeVar("_View", BatteryView, PvView, BoilerView)
+
+
+def _commandable(views: tuple[_View, ...]) -> tuple[_View, ...]:
+    """The views of assets that take set-points now (all of them, usually: then the tuple itself)."""
+    for view in views:
+        if view.state not in COMMANDABLE:
+            return tuple(v for v in views if v.state in COMMANDABLE)
+    return views
+
+
+def _steerable(boilers: tuple[BoilerView, ...]) -> tuple[BoilerView, ...]:
+    """The commandable boilers that report what steering them needs (see :func:`_banded`)."""
+    for boiler in boilers:
+        if boiler.state not in COMMANDABLE or not _banded(boiler):
+            return tuple(b for b in boilers if b.state in COMMANDABLE and _banded(b))
+    return boilers
+
+
+def _output_kw(batteries: Sequence[BatteryView]) -> float:
+    total = 0.0
+    for battery in batteries:
+        total += battery.power_kw
+    return total
+
+
+def _draw_kw(boilers: Sequence[BoilerView]) -> float:
+    total = 0.0
+    for boiler in boilers:
+        total += boiler.draw_kw
+    return total
+
+
+def _recoverable_kw(pvs: Sequence[PvView]) -> float:
+    """PV power a release of the inverters' limits would add."""
+    total = 0.0
+    for pv in pvs:
+        total += pv.available_kw - pv.power_kw
+    return total
+
+
+def _setpoints_kw(points: Sequence[BatterySetpoint]) -> float:
+    total = 0.0
+    for point in points:
+        total += point.power_kw
+    return total
+
+
+def _battery_rooms(
+    batteries: Sequence[BatteryView], config: ControllerConfig
+) -> tuple[float, float, float, float]:
+    """The batteries' output now, their charge room, their discharge room above the reserve (what balancing
+    may use) and their whole discharge room (what holding the import limit may use), in one pass."""
+    output = charge = above_reserve = discharge = 0.0
+    for battery in batteries:
+        output += battery.power_kw
+        charge += battery.max_charge_kw
+        above_reserve += _above_reserve(battery, config)
+        discharge += battery.max_discharge_kw
+    return output, charge, above_reserve, discharge
+
+
+def _trickle_and_reserve(
+    batteries: Sequence[BatteryView], points: Sequence[BatterySetpoint], config: ControllerConfig
+) -> tuple[float, bool]:
+    """The charge set for batteries topping off (see :func:`_topping_off`), and whether a set-point
+    discharges into the reserve, in one pass."""
+    trickle = 0.0
+    using_reserve = False
+    for battery, point in zip(batteries, points, strict=True):
+        if point.power_kw < 0.0 and _topping_off(battery):
+            trickle -= point.power_kw
+        if point.power_kw > _above_reserve(battery, config) + 1e-9:
+            using_reserve = True
+    return trickle, using_reserve
 
 
 def _topping_off(battery: BatteryView) -> bool:
     """Charging is tapered to a trickle: the battery is about to be full."""
-    rating = max(battery.max_charge_kw, battery.max_discharge_kw)
+    charge, discharge = battery.max_charge_kw, battery.max_discharge_kw
+    rating = discharge if discharge > charge else charge  # max(charge, discharge)
     return rating > 0.0 and battery.max_charge_kw <= TOPPING_OFF_FRACTION * rating
 
 
 def _usable_energy_kwh(batteries: Sequence[BatteryView], config: ControllerConfig) -> float | None:
     """Energy the batteries hold above the reserve (``None`` when one does not report its capacity)."""
-    if not batteries or any(b.capacity_kwh is None for b in batteries):
+    if not batteries:
         return None
     reserve = config.battery_reserve_percent
-    return sum(max(b.soc_percent - reserve, 0.0) / 100.0 * (b.capacity_kwh or 0.0) for b in batteries)
+    usable = 0.0
+    for battery in batteries:
+        if battery.capacity_kwh is None:
+            return None
+        above = battery.soc_percent - reserve
+        usable += (0.0 if above < 0.0 else above) / 100.0 * battery.capacity_kwh  # max(above, 0.0)
+    return usable
 
 
 def _planned_level(
@@ -258,10 +365,11 @@ def _held_level(config: ControllerConfig, peak: PeakMeter, usable_kwh: float | N
     target = config.peak_target_kw if config.peak_target_kw is not None else ceiling
     level = peak.peak_kw if peak.peak_kw > target * (1.0 + PEAK_RATCHET_TOLERANCE) else target
     if peak.plan_kw is not None:
-        level = max(level, peak.plan_kw)
+        level = peak.plan_kw if peak.plan_kw > level else level  # max(level, plan)
     elif usable_kwh is not None and peak.load_avg_kw is not None:
-        level = max(level, peak.load_avg_kw - usable_kwh / config.peak_horizon_h)
-    return min(level, ceiling)
+        holdable = peak.load_avg_kw - usable_kwh / config.peak_horizon_h
+        level = holdable if holdable > level else level  # max(level, holdable)
+    return ceiling if ceiling < level else level  # min(level, ceiling)
 
 
 def _peak_level(config: ControllerConfig, peak: PeakMeter, unix_s: float, level: float) -> float:
@@ -280,8 +388,11 @@ def _peak_level(config: ControllerConfig, peak: PeakMeter, unix_s: float, level:
         # What the block undershot is spread over at least UNDERSHOOT_SPREAD_S: in the last seconds of a
         # block it would otherwise allow a surge of import (batteries stopping, boilers stepping on) whose
         # ramp back spills into the next block, billed on its own.
-        allowed = level + (allowed - level) * remaining_s / max(remaining_s, UNDERSHOOT_SPREAD_S)
-    return min(max(allowed, PEAK_FLOOR_FRACTION * level), ceiling)
+        spread_s = UNDERSHOOT_SPREAD_S if remaining_s < UNDERSHOOT_SPREAD_S else remaining_s
+        allowed = level + (allowed - level) * remaining_s / spread_s
+    floor = PEAK_FLOOR_FRACTION * level
+    allowed = floor if floor > allowed else allowed  # max(allowed, floor)
+    return ceiling if ceiling < allowed else allowed  # min(allowed, ceiling)
 
 
 def _fills_valleys(
@@ -298,18 +409,25 @@ def _fills_valleys(
     level (no day learned) every valley is filled."""
     if config.mode is not Mode.PEAK_SHAVING or peak.plan_kw is None or peak.block is None:
         return True
-    heating_kw = sum(b.rated_power_kw or 0.0 for b in boilers)
+    heating_kw = 0.0
+    for boiler in boilers:
+        heating_kw += boiler.rated_power_kw or 0.0
     return profile.peak_within(peak.block, level_kw, heating_kw)
 
 
-@dataclass(eq=False, slots=True)
-class _Plan:
+class _Plan(msgspec.Struct, eq=False):
     """Working values of one decision."""
 
     config: ControllerConfig
     neutral_kw: float
     peak_level_kw: float
     """Peak shaving's level: the peak target, raised to the peak already billed (never above the limit)."""
+    import_ceiling_kw: float
+    """The import the controller holds to: the limit, less the margin for what moves between cycles."""
+    export_floor_kw: float
+    """The feed-in the controller holds to (> 0 export), likewise inside the export limit."""
+    target_import_kw: float | None
+    """The import to hold in self-consumption (``-grid_target_kw``); no fixed target otherwise."""
     wait_for_limit: bool = False
     """The forecast surplus beyond the export limit will fill the batteries: charge only with that."""
     fills_valleys: bool = True
@@ -318,21 +436,6 @@ class _Plan:
     """Boiler power that may switch on before the next cycle (thermostats, comfort guards)."""
     boiler_draw_kw: float = 0.0
     """Boiler draw expected once the boiler set-points take effect."""
-
-    @property
-    def import_ceiling_kw(self) -> float:
-        """The import the controller holds to: the limit, less the margin for what moves between cycles."""
-        return self.config.import_limit_kw - self.config.limit_margin_kw
-
-    @property
-    def export_floor_kw(self) -> float:
-        """The feed-in the controller holds to (> 0 export), likewise inside the export limit."""
-        return self.config.export_limit_kw - self.config.limit_margin_kw
-
-    @property
-    def target_import_kw(self) -> float | None:
-        """The import to hold in self-consumption (``-grid_target_kw``); no fixed target otherwise."""
-        return -self.config.grid_target_kw if self.config.mode is Mode.SELF_CONSUMPTION else None
 
 
 # -- boilers ----------------------------------------------------------------------------------------------
@@ -357,14 +460,14 @@ def _boilers(
     discharge_room: float,
 ) -> tuple[BoilerSetpoint, ...]:
     config = plan.config
-    excess = _Excess(*_excess(plan, charge_room, discharge_room_limit, discharge_room))
+    excess = _excess(plan, charge_room, discharge_room_limit, discharge_room)
     forced_shed = (plan.neutral_kw - plan.import_ceiling_kw) - discharge_room_limit > 0
 
     points: list[BoilerSetpoint] = []
     for boiler in boilers:
         band = _ThermostatBand.of(boiler, config)
         drawn_before = plan.boiler_draw_kw
-        previous, since = memory.boiler_modes.get(boiler.asset_id, (BoilerMode.NORMAL, -math.inf))
+        previous, since = memory.boiler_modes.get(boiler.asset_id, _NEVER_COMMANDED)
         wanted, why = _boiler_mode(boiler, band, config, previous, excess, forced_shed=forced_shed)
         if wanted is not previous and now - since < config.boiler_min_dwell_s and not forced_shed:
             wanted, why = previous, f"kept {previous} for its minimum dwell time"
@@ -374,8 +477,11 @@ def _boilers(
     return tuple(points)
 
 
-@dataclass(slots=True)
-class _Excess:
+_NEVER_COMMANDED: Final = (BoilerMode.NORMAL, -math.inf)
+"""A boiler's mode and since when, before it is first commanded: NORMAL forever (no dwell)."""
+
+
+class _Excess(msgspec.Struct):
     """Surplus the batteries cannot absorb and deficit they cannot cover, as the boilers take their share."""
 
     surplus_kw: float
@@ -415,7 +521,8 @@ def _boiler_mode(
         # Economy holds the bottom of the band already: shedding would change nothing.
         return BoilerMode.ECONOMY, "nothing to absorb: heat only what comfort needs"
     if boiler.temperature_c > band.economy_c and (forced_shed or excess.deficit_kw > shed_at):
-        deficit = f"{max(excess.deficit_kw, 0.0):.1f} kW deficit beyond the battery"
+        deficit_kw = 0.0 if excess.deficit_kw < 0.0 else excess.deficit_kw  # max(deficit, 0.0)
+        deficit = f"{deficit_kw:.1f} kW deficit beyond the battery"
         return BoilerMode.SHED, "import limit" if forced_shed else deficit
     return BoilerMode.NORMAL, "no surplus or deficit beyond the battery"
 
@@ -440,9 +547,12 @@ def _boiler_setpoint(
         # cap fades out over the last ``COMFORT_BAND_K`` below the top: the tank is held there, taking
         # what it loses, instead of swinging a whole differential below it.
         target_c: float | None = band.high_c
-        wanted_kw = max(excess.surplus_kw, _comfort_kw(boiler, band, config), boiler.min_power_kw)
+        wanted_kw = excess.surplus_kw  # max(surplus, comfort, turndown)
+        comfort_kw = _comfort_kw(boiler, band, config)
+        wanted_kw = comfort_kw if comfort_kw > wanted_kw else wanted_kw
+        wanted_kw = boiler.min_power_kw if boiler.min_power_kw > wanted_kw else wanted_kw
         fade = (band.high_c - config.boiler_band_guard_c - boiler.temperature_c) / COMFORT_BAND_K
-        held = min(wanted_kw, rated) * min(max(fade, 0.0), 1.0)
+        held = (rated if rated < wanted_kw else wanted_kw) * _share(fade)  # min(wanted, rated)
         cap = _keep(held if held >= boiler.min_power_kw else 0.0, memory, boiler, config)
         # Only a thermostat that calls for heat draws: one already heating keeps calling up to the top;
         # one that is off (coming from economy) calls only below the top less half its differential.
@@ -487,10 +597,12 @@ def _cap_under_the_ceiling(
     valleys need not be taken in the next peak); the battery covers what comfort takes beyond it."""
     rated = boiler.rated_power_kw or 0.0
     turndown = boiler.min_power_kw or 0.0
-    ceiling = min(plan.peak_level_kw, plan.import_ceiling_kw)
+    level, ceiling = plan.peak_level_kw, plan.import_ceiling_kw
+    ceiling = ceiling if ceiling < level else level  # min(level, ceiling)
     room = 0.0
     if plan.config.mode is Mode.PEAK_SHAVING:
-        room = max(ceiling - (plan.neutral_kw + plan.boiler_draw_kw), 0.0)
+        room = ceiling - (plan.neutral_kw + plan.boiler_draw_kw)
+        room = 0.0 if room < 0.0 else room  # max(room, 0.0)
     comfort = _comfort_kw(boiler, band, plan.config)
     if room + comfort >= rated:
         return _keep(rated, memory, boiler, plan.config), why
@@ -507,14 +619,21 @@ def _comfort_kw(boiler: BoilerView, band: _ThermostatBand, config: ControllerCon
     all of it at that point (the boiler's own guard lifts any cap below the band anyway)."""
     switch_on_c = band.low_c + config.boiler_band_guard_c
     shortfall = (switch_on_c + COMFORT_BAND_K - boiler.temperature_c) / COMFORT_BAND_K
-    return (boiler.rated_power_kw or 0.0) * min(max(shortfall, 0.0), 1.0)
+    return (boiler.rated_power_kw or 0.0) * _share(shortfall)
+
+
+def _share(fraction: float) -> float:
+    """``fraction`` clamped to [0, 1]: ``min(max(fraction, 0.0), 1.0)``."""
+    fraction = 0.0 if fraction < 0.0 else fraction
+    return 1.0 if fraction > 1.0 else fraction
 
 
 def _may_step_up_kw(boiler: BoilerView, config: ControllerConfig, planned_kw: float) -> float:
     """Power a boiler may add before the next cycle beyond what is planned for it, without being told:
     its thermostat switching on, or, capped near the bottom of its band, its own comfort guard lifting the
     cap."""
-    spare = max((boiler.rated_power_kw or 0.0) - planned_kw, 0.0)
+    spare = (boiler.rated_power_kw or 0.0) - planned_kw
+    spare = 0.0 if spare < 0.0 else spare  # max(spare, 0.0)
     low = boiler.min_celsius if boiler.min_celsius is not None else boiler.temperature_c
     near_the_bottom = boiler.temperature_c < low + config.boiler_band_guard_c + COMFORT_BAND_K
     return spare if boiler.draw_kw <= 0.0 or near_the_bottom else 0.0
@@ -526,9 +645,7 @@ def _keep(cap: float, memory: StrategyMemory, boiler: BoilerView, config: Contro
     return previous if previous is not None and abs(previous - cap) < config.deadband_kw else cap
 
 
-def _excess(
-    plan: _Plan, charge_room: float, discharge_room_limit: float, discharge_room: float
-) -> tuple[float, float]:
+def _excess(plan: _Plan, charge_room: float, discharge_room_limit: float, discharge_room: float) -> _Excess:
     """Surplus the batteries cannot absorb, and deficit they cannot cover (each > 0 when there is some)."""
     config = plan.config
     target = plan.target_import_kw
@@ -546,12 +663,12 @@ def _excess(
     # Every mode: feed-in the battery cannot stop must be heated away before PV is curtailed... unless the
     # mode is the export limit itself, whose tool is curtailment.
     if config.mode is not Mode.EXPORT_LIMIT:
-        excess_surplus = max(excess_surplus, (-plan.export_floor_kw - plan.neutral_kw) - charge_room)
-    return excess_surplus, excess_deficit
+        beyond_the_limit = (-plan.export_floor_kw - plan.neutral_kw) - charge_room
+        excess_surplus = beyond_the_limit if beyond_the_limit > excess_surplus else excess_surplus  # max()
+    return _Excess(excess_surplus, excess_deficit)
 
 
-@dataclass(frozen=True, slots=True)
-class _ThermostatBand:
+class _ThermostatBand(msgspec.Struct, frozen=True):
     """Targets that keep a boiler thermostat's swing inside the operator's band.
 
     A thermostat heats below ``target - h/2`` and stops above ``target + h/2``. With the differential ``h``
@@ -577,15 +694,20 @@ class _ThermostatBand:
         high = boiler.max_celsius if boiler.max_celsius is not None else boiler.temperature_c
         middle = (low + high) / 2.0
         if boiler.hysteresis_k is None:
-            margin = min(config.boiler_band_margin_c, (high - low) / 2.0)
-            return cls(low, high, low + margin, high - margin, max(margin, 3.0 * BOILER_ROOM_C), None)
+            margin, half_band = config.boiler_band_margin_c, (high - low) / 2.0
+            margin = half_band if half_band < margin else margin  # min(margin, half the band)
+            room = 3.0 * BOILER_ROOM_C
+            return cls(low, high, low + margin, high - margin, room if room > margin else margin, None)
         half = boiler.hysteresis_k / 2.0
         guard = config.boiler_band_guard_c
-        economy = min(low + half + guard, middle)
+        economy = low + half + guard
+        economy = middle if middle < economy else economy  # min(economy, middle)
+        absorb = high - half - guard
+        absorb = middle if middle > absorb else absorb  # max(absorb, middle)
         # Stopping at low + h/2 instead of the thermostat's low + h + guard halves the swing: the tank
         # sits a quarter of a differential cooler on average, and loses less to standby and draw-off.
         cut_from = low + half if half > 2.0 * guard else None
-        return cls(low, high, economy, max(high - half - guard, middle), half, cut_from)
+        return cls(low, high, economy, absorb, half, cut_from)
 
     def hold_low(self, boiler: BoilerView, why: str) -> tuple[float, str]:
         """Economy (and shed) target: the bottom of the band, stopping early once the tank is warm enough."""
@@ -597,7 +719,7 @@ class _ThermostatBand:
 
 def _since(memory: StrategyMemory, asset_id: str, mode: BoilerMode, now: float) -> float:
     """When the boiler entered ``mode``; a boiler never commanded has been NORMAL forever (no dwell)."""
-    previous = memory.boiler_modes.get(asset_id, (BoilerMode.NORMAL, -math.inf))
+    previous = memory.boiler_modes.get(asset_id, _NEVER_COMMANDED)
     return previous[1] if previous[0] is mode else now
 
 
@@ -611,8 +733,7 @@ def _above_reserve(battery: BatteryView, config: ControllerConfig) -> float:
     return battery.max_discharge_kw
 
 
-@dataclass(frozen=True, slots=True)
-class _BatteryPlan:
+class _BatteryPlan(msgspec.Struct, frozen=True):
     wanted_kw: float
     """Total battery output balancing asks for (> 0 discharge), already within the grid limits' band."""
     lower_kw: float
@@ -639,17 +760,7 @@ def _battery_total(
             if over > 0:
                 wanted, why = over, f"import {load:.1f} kW above the {plan.peak_level_kw:.1f} kW peak level"
             else:
-                # Recharging must leave room for boilers whose thermostats may switch on before the next
-                # cycle: their step on top of the charging must not cross the import limit. The recharge
-                # margin stays free below the limit too: the load moves while the step waits to be seen
-                # (a meter read every few seconds), and a battery turning from charge to discharge takes
-                # seconds more; a full-power step onto charging held to the limit's own small margin
-                # crossed it for longer than the 5 s a limitation scheme has.
-                headroom = min(
-                    -over - config.peak_recharge_margin_kw,
-                    plan.import_ceiling_kw - config.peak_recharge_margin_kw - plan.switchable_kw - load,
-                )
-                wanted = -min(max(headroom, 0.0), charge_room)
+                wanted = _recharge_kw(plan, load, over, charge_room)
                 why = "recharge below the peak limit" if wanted < 0 else "import below the peak limit"
         case Mode.EXPORT_LIMIT:
             wanted, why = 0.0, "export-limit mode: battery not used"
@@ -660,22 +771,51 @@ def _battery_total(
             and discharge_room_limit > discharge_room
         ):
             why = f"deficit, but the battery is at its {config.battery_reserve_percent:g} % reserve"
-        wanted = min(wanted, discharge_room)
+        wanted = discharge_room if discharge_room < wanted else wanted  # min(wanted, discharge_room)
     elif wanted < 0:
-        wanted = max(wanted, -charge_room)
+        most = -charge_room
+        wanted = most if most > wanted else wanted  # max(wanted, -charge_room)
     if abs(wanted) < config.idle_band_kw:
         wanted = 0.0
     # Grid limits outrank the reserve, the idle band, ramps and deadbands.
-    over_import = load - plan.import_ceiling_kw
-    lower = min(over_import, discharge_room_limit) if over_import > 0 else -math.inf
-    upper = (
-        max(load + plan.export_floor_kw, -charge_room) if config.mode is not Mode.EXPORT_LIMIT else math.inf
-    )
+    lower, upper = _limit_band(plan, load, charge_room, discharge_room_limit)
     if wanted < lower:
         wanted, why = lower, f"hold the {config.import_limit_kw:g} kW import limit"
     if wanted > upper:
         wanted, why = upper, f"hold the {config.export_limit_kw:g} kW export limit"
     return _BatteryPlan(wanted, lower, upper, why)
+
+
+def _limit_band(
+    plan: _Plan, load: float, charge_room: float, discharge_room_limit: float
+) -> tuple[float, float]:
+    """The least total battery output the import limit requires (-inf when it does not bind) and the most
+    the export limit allows (+inf in export-limit mode, where curtailment holds it)."""
+    over_import = load - plan.import_ceiling_kw
+    lower = -math.inf
+    if over_import > 0:
+        lower = discharge_room_limit if discharge_room_limit < over_import else over_import  # min()
+    upper = math.inf
+    if plan.config.mode is not Mode.EXPORT_LIMIT:
+        upper, most = load + plan.export_floor_kw, -charge_room
+        upper = most if most > upper else upper  # max(load + export floor, -charge_room)
+    return lower, upper
+
+
+def _recharge_kw(plan: _Plan, load: float, over: float, charge_room: float) -> float:
+    """Peak shaving's recharging (<= 0) with the import ``-over`` below the level.
+
+    Recharging must leave room for boilers whose thermostats may switch on before the next cycle: their
+    step on top of the charging must not cross the import limit. The recharge margin stays free below the
+    limit too: the load moves while the step waits to be seen (a meter read every few seconds), and a
+    battery turning from charge to discharge takes seconds more; a full-power step onto charging held to
+    the limit's own small margin crossed it for longer than the 5 s a limitation scheme has."""
+    margin = plan.config.peak_recharge_margin_kw
+    headroom = -over - margin
+    below_limit = plan.import_ceiling_kw - margin - plan.switchable_kw - load
+    headroom = below_limit if below_limit < headroom else headroom  # min(headroom, below_limit)
+    headroom = 0.0 if headroom < 0.0 else headroom  # max(headroom, 0.0)
+    return -(charge_room if charge_room < headroom else headroom)  # -min(headroom, charge_room)
 
 
 def _fill_from_beyond_the_limit(surplus_kw: float, allowed_out_kw: float) -> tuple[float, str]:
@@ -711,13 +851,13 @@ def _distribute(
     tops = [b.max_discharge_kw if use_reserve else _above_reserve(b, config) for b in batteries]
     rooms = tops if total > 0 else [b.max_charge_kw for b in batteries]
     room_total = sum(rooms)
+    step = config.battery_ramp_kw_per_s * dt
     setpoints: list[float] = []
     reasons: list[str] = []
     for battery, room in zip(batteries, rooms, strict=True):
         setpoint = total * room / room_total if room_total > 0 else 0.0
         previous = memory.battery_kw.get(battery.asset_id, battery.power_kw)
         why = battery_plan.why
-        step = config.battery_ramp_kw_per_s * dt
         if abs(setpoint - previous) > step:
             setpoint, why = previous + math.copysign(step, setpoint - previous), f"{why} (ramping)"
         if _within_deadband(setpoint, previous, config) and not (setpoint == 0.0 and previous != 0.0):
@@ -728,7 +868,9 @@ def _distribute(
     points: list[BatterySetpoint] = []
     for battery, top, setpoint, why in zip(batteries, tops, setpoints, reasons, strict=True):
         # Whatever the ramp or deadband kept, never beyond what the battery can do now.
-        value = min(max(setpoint, -battery.max_charge_kw), top)
+        most = -battery.max_charge_kw
+        value = most if most > setpoint else setpoint  # max(setpoint, -max_charge)
+        value = top if top < value else value  # min(value, top)
         # Below a tenth of a kW a set-point is measurement noise, not a command worth sending.
         value = 0.0 if abs(value) < MIN_SETPOINT_KW else value
         points.append(BatterySetpoint(battery.asset_id, battery.module_id, value, why))
@@ -791,19 +933,22 @@ def _curtail(
     target = plan.target_import_kw
     soft = config.curtail_to_target and target is not None and target > hard_floor
     floor = target if soft and target is not None else hard_floor
-    curtail = max(0.0, floor - import_kw)
+    curtail = floor - import_kw
+    curtail = curtail if curtail > 0.0 else 0.0  # max(0.0, curtail)
     if soft and curtail < config.deadband_kw and import_kw >= hard_floor:
         curtail = 0.0  # a surplus within the deadband of the target is not worth a curtailment
     import_kw_now = import_kw - turning_kw
-    curtail = max(curtail, hard_floor - import_kw_now)
-    available = sum(p.available_kw for p in pvs)
-    curtail = min(curtail, available)
+    over_the_limit = hard_floor - import_kw_now
+    curtail = over_the_limit if over_the_limit > curtail else curtail  # max(curtail, over the limit)
+    available, ceilings = _pv_totals(pvs)
+    curtail = available if available < curtail else curtail  # min(curtail, available)
     # PV the export limit tolerates with the site as it is now. An inverter that needs no curtailment is
     # released only to its share of that, not to its maximum: the sun coming out from behind a cloud
     # moves PV from a tenth to all of its power within a second, faster than a control cycle.
-    headroom = max(import_kw_now - hard_floor, 0.0)
-    ceilings = sum(p.max_output_kw for p in pvs if p.max_output_kw is not None)
+    headroom = import_kw_now - hard_floor
+    headroom = 0.0 if headroom < 0.0 else headroom  # max(headroom, 0.0)
     points: list[PvSetpoint] = []
+    applied = 0.0
     for pv in pvs:
         share = curtail * pv.available_kw / available if available > 0 else 0.0
         ceiling = pv.max_output_kw
@@ -813,9 +958,10 @@ def _curtail(
             own_headroom = headroom * ceiling / ceilings if ceilings > 0 else 0.0
             points.append(_release(pv, ceiling, own_headroom, memory, config))
             continue
-        limit = max(pv.available_kw - share, 0.0)
+        limit = pv.available_kw - share
+        limit = 0.0 if limit < 0.0 else limit  # max(limit, 0.0)
         if ceiling is not None:
-            limit = min(limit, ceiling)
+            limit = ceiling if ceiling < limit else limit  # min(limit, ceiling)
         previous = memory.pv_limit_kw.get(pv.asset_id)
         # The deadband may keep a limit that curtails a little more than needed, never one that lets
         # the export limit be crossed. A quarter of the battery's: every kilowatt kept below the limit is
@@ -828,8 +974,18 @@ def _curtail(
             else f"hold the {config.export_limit_kw:g} kW export limit"
         )
         points.append(PvSetpoint(pv.asset_id, pv.module_id, limit, f"curtail {share:.1f} kW to {why}", True))
-    applied = sum(pv.available_kw - p.limit_kw for pv, p in _pairs(pvs, points) if p.curtailed)
-    return tuple(points), max(applied, 0.0)
+        applied += pv.available_kw - limit
+    return tuple(points), 0.0 if applied < 0.0 else applied  # max(applied, 0.0)
+
+
+def _pv_totals(pvs: Sequence[PvView]) -> tuple[float, float]:
+    """The inverters' available power and the sum of the maxima they report, in one pass."""
+    available = ceilings = 0.0
+    for pv in pvs:
+        available += pv.available_kw
+        if pv.max_output_kw is not None:
+            ceilings += pv.max_output_kw
+    return available, ceilings
 
 
 def _release(
@@ -837,7 +993,8 @@ def _release(
 ) -> PvSetpoint:
     """The limit of an inverter that needs no curtailment: its maximum, or what it produces now plus its
     share of the export limit's headroom when that is less."""
-    cap = min(ceiling, pv.available_kw + headroom_kw)
+    cap = pv.available_kw + headroom_kw
+    cap = cap if cap < ceiling else ceiling  # min(ceiling, cap)
     if cap >= ceiling:
         return PvSetpoint(pv.asset_id, pv.module_id, ceiling, "no curtailment needed", False)
     previous = memory.pv_limit_kw.get(pv.asset_id)
@@ -849,11 +1006,6 @@ def _release(
         f"no curtailment needed; capped at {limit:.1f} kW for the {config.export_limit_kw:g} kW export limit"
     )
     return PvSetpoint(pv.asset_id, pv.module_id, limit, why, False)
-
-
-def _pairs(pvs: Sequence[PvView], points: Sequence[PvSetpoint]) -> list[tuple[PvView, PvSetpoint]]:
-    by_id = {p.asset_id: p for p in pvs}
-    return [(by_id[point.asset_id], point) for point in points]
 
 
 # -- without a meter --------------------------------------------------------------------------------------
@@ -893,7 +1045,7 @@ def _without_meter(
         batteries=battery_points,
         pv=tuple(pv_points),
         boilers=(),
-        summary=(
+        outline=(
             f"{reason}: batteries held at 0 kW, boilers on their thermostats, "
             f"PV capped at {config.export_limit_kw:g} kW"
         ),

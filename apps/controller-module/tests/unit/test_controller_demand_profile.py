@@ -263,7 +263,9 @@ def shift_day() -> DemandProfile:
 
 
 def at_ten(grid_kw: float, soc: float) -> SiteSnapshot:
-    return replace(site(grid_kw, batteries=(battery(soc=soc),), now_s=1000.0), at=WEDNESDAY_1000)
+    return msgspec.structs.replace(
+        site(grid_kw, batteries=(battery(soc=soc),), now_s=1000.0), at=WEDNESDAY_1000
+    )
 
 
 def test_peak_shaving_plans_its_level_from_a_learned_day() -> None:
@@ -297,7 +299,7 @@ def test_the_plan_provisions_for_days_heavier_than_the_mean() -> None:
         memory = StrategyMemory(
             at_s=999.0, peak=PeakMeter(block=block - 1, load_avg_kw=200.0), profile=profile
         )
-        snapshot = replace(at_ten(200.0, 57.5), at=datetime.fromtimestamp(block * 900, UTC))
+        snapshot = msgspec.structs.replace(at_ten(200.0, 57.5), at=datetime.fromtimestamp(block * 900, UTC))
         level = decide(snapshot, replace_config(SHAVING, peak_plan_hedge=hedge), memory).memory.peak.plan_kw
         assert level is not None
         return level
@@ -319,7 +321,7 @@ def test_a_battery_that_takes_no_charge_is_planned_without_room() -> None:
 
     def planned(charge_kw: float) -> float:
         full = battery(soc=95.0, charge=charge_kw, discharge=50.0)
-        snapshot = replace(site(100.0, batteries=(full,), now_s=1000.0), at=at)
+        snapshot = msgspec.structs.replace(site(100.0, batteries=(full,), now_s=1000.0), at=at)
         memory = StrategyMemory(at_s=999.0, peak=PeakMeter(block=block - 1), profile=shift_day())
         level = decide(snapshot, SHAVING, memory).memory.peak.plan_kw
         assert level is not None
@@ -357,7 +359,9 @@ def test_boilers_fill_a_night_valley_only_in_the_two_hours_before_the_shift() ->
     def mode_at(hour: int, minute: int) -> BoilerMode:
         at = datetime(2024, 4, 17, hour, minute, tzinfo=UTC)
         block = int(at.timestamp()) // 900
-        snapshot = replace(site(70.0, batteries=(full,), boilers=(tank,), now_s=1000.0), at=at)
+        snapshot = msgspec.structs.replace(
+            site(70.0, batteries=(full,), boilers=(tank,), now_s=1000.0), at=at
+        )
         memory = StrategyMemory(at_s=995.0, peak=PeakMeter(block=block, plan_kw=270.0), profile=profile)
         return decide(snapshot, SHAVING, memory).boilers[0].mode
 
@@ -415,12 +419,12 @@ def test_a_finished_quarter_hour_is_learned_and_a_partly_seen_one_is_not() -> No
     learned = decide(at_ten(150.0, 50.0), SHAVING, StrategyMemory(at_s=999.0, peak=seen)).memory.profile
     assert learned.workday[39] == pytest.approx(150.0)  # 09:45 UTC
     # What the boilers drew of it is learned alongside.
-    with_boilers = replace(seen, boilers_kws=900.0 * 40.0)
+    with_boilers = msgspec.structs.replace(seen, boilers_kws=900.0 * 40.0)
     shared = decide(
         at_ten(150.0, 50.0), SHAVING, StrategyMemory(at_s=999.0, peak=with_boilers)
     ).memory.profile
     assert shared.workday_boilers[39] == pytest.approx(40.0)
-    glimpsed = replace(seen, seconds=60.0, demand_kws=60.0 * 150.0)
+    glimpsed = msgspec.structs.replace(seen, seconds=60.0, demand_kws=60.0 * 150.0)
     untouched = decide(at_ten(150.0, 50.0), SHAVING, StrategyMemory(at_s=999.0, peak=glimpsed)).memory.profile
     assert untouched.learned_slots == 0
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from controller_module.decision import BoilerMode, Decision, Flag, PeakMeter, St
 from controller_module.forecast import Outlook
 from controller_module.snapshot import BoilerView
 from controller_module.strategy import decide
+from msgspec.structs import replace
 
 from energy_edge.statemachine import AssetState
 
