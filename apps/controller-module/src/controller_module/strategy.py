@@ -1056,5 +1056,9 @@ def _without_meter(
             battery_kw=MappingProxyType({p.asset_id: 0.0 for p in battery_points}),
             pv_limit_kw=MappingProxyType({p.asset_id: p.limit_kw for p in pv_points}),
             boiler_modes=MappingProxyType({}),
+            # What was billed and learned stays: a meter missing for a while costs neither the ratchet nor
+            # the profile (the block in progress resumes, or closes on what it saw, once it is back).
+            peak=memory.peak,
+            profile=memory.profile,
         ),
     )

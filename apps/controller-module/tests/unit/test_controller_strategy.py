@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from controller_module.config import Mode
 from controller_module.decision import BoilerMode, Decision, Flag, PeakMeter, StrategyMemory
+from controller_module.demand_profile import DemandProfile
 from controller_module.forecast import Outlook
 from controller_module.snapshot import BoilerView
 from controller_module.strategy import decide
@@ -190,6 +191,18 @@ def test_without_a_meter_batteries_hold_zero_and_pv_is_capped_at_the_export_limi
     assert decision.boilers == ()
     assert decision.flags == {Flag.METER_UNAVAILABLE}
     assert decision.expected_grid_kw is None
+
+
+def test_a_cycle_without_a_meter_keeps_the_billed_peak_and_the_learned_demand() -> None:
+    # A meter that drops out for a cycle (a missed report, a fault) must not cost the site its ratchet
+    # or a day of learning: the next cycle with a meter carries on from them.
+    learned = DemandProfile().learn(40, 180.0, 20.0)
+    peak = PeakMeter(peak_kw=220.0, block=7, energy_kws=150.0 * 300.0, seconds=300.0)
+    memory = StrategyMemory(at_s=995.0, peak=peak, profile=learned)
+    decision = decide(site(None, batteries=(battery(),)), config(mode=Mode.PEAK_SHAVING), memory)
+    assert Flag.METER_UNAVAILABLE in decision.flags
+    assert decision.memory.peak == peak
+    assert decision.memory.profile is learned
 
 
 def test_a_faulted_meter_counts_as_no_meter() -> None:
