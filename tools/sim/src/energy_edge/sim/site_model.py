@@ -63,6 +63,21 @@ class SiteModel:
         self.boiler_enabled = True
         self.boiler_power_limit_kw: float | None = None
         self.last: EquipmentReading | None = None
+        # The stepping's own bookkeeping: steps taken (the trace's length, without asking it), when the
+        # next step would end (now_s + step_s, what advance_to compares with), and the trace columns a
+        # step appends to, found once rather than on every stretch.
+        self._steps_taken = 0
+        self._next_step_end_s = self.now_s + self.step_s
+        trace = self.trace
+        self._record = (
+            trace.pv_available_kw.append,
+            trace.pv_kw.append,
+            trace.battery_kw.append,
+            trace.soc_percent.append,
+            trace.boiler_kw.append,
+            trace.boiler_temperature_c.append,
+            trace.grid_kw.append,
+        )
 
     @property
     def finished(self) -> bool:
@@ -73,38 +88,47 @@ class SiteModel:
 
     def advance_to(self, t_s: float) -> EquipmentReading | None:
         """Compute every whole step up to ``t_s`` (never beyond the end of the run)."""
-        target = min(t_s, self.end_s) + EPSILON_S
-        dt = self.step_s
+        # Most driver calls find the model already there (every module reads at each tick, the first one
+        # steps): they cost one comparison. min() spelled out: the builtin call costs more than the rest.
+        end_s = self.end_s
+        target = (end_s if end_s < t_s else t_s) + EPSILON_S
+        if self._next_step_end_s > target:
+            return self.last
+        self._step_to(t_s, target)
+        return self.last
+
+    def _step_to(self, t_s: float, target: float) -> None:
+        # The steps due are counted first, on the clock as the steps will sum it, so that each stretch is
+        # taken whole: the physics' iterator then ends by itself instead of being dropped half-way (closing
+        # a suspended generator raises GeneratorExit into it, and cost as much as a step).
+        dt, due, clock = self.step_s, 0, self.now_s
+        while clock + dt <= target:
+            clock += dt
+            due += 1
         exogenous = self.exogenous
-        while self.now_s + dt <= target:  # most driver calls: the model is already there, no step at all
+        while due:
             # Steps as far as the series holds, computing its next chunk when the model gets to its end.
-            index, ready = len(self.trace), len(exogenous.series)
+            index, ready = self._steps_taken, len(exogenous.series)
             if index >= ready:
                 ready = exogenous.fill_to(index + exogenous.chunk_steps)
                 if index >= ready:  # the series and the model sum one clock: a bug if they disagree
                     raise RuntimeError(f"the exogenous series ends at step {ready}, before {t_s:g} s")
-            self._step_stretch(index, ready, target)
-        return self.last
+            stop = index + due if index + due <= ready else ready
+            self._step_stretch(index, stop)
+            due -= stop - index
 
-    def _step_stretch(self, start: int, ready: int, target: float) -> None:
-        """Steps from ``start`` while the series holds them (to ``ready``) and the clock stays within
-        ``target``, each taken only as the loop asks for it from the physics."""
+    def _step_stretch(self, start: int, stop: int) -> None:
+        """Steps ``start`` to ``stop - 1`` of the series, each taken only as the loop asks for it from the
+        physics."""
         # No driver runs until advance_to returns, so the set-points hold for every step of the stretch:
         # the physics checks them once, and they and everything else the loop touches are looked up once.
         dt = self.step_s
         series = self.exogenous.series
-        trace = self.trace
-        pv_available = trace.pv_available_kw.append
-        pv_out = trace.pv_kw.append
-        battery_out = trace.battery_kw.append
-        soc_out = trace.soc_percent.append
-        boiler_out = trace.boiler_kw.append
-        boiler_temperature = trace.boiler_temperature_c.append
-        grid_out = trace.grid_kw.append
+        pv_available, pv_out, battery_out, soc_out, boiler_out, boiler_temperature, grid_out = self._record
         steps = self.site.equipment_steps(
             series,
             start,
-            ready,
+            stop,
             battery_setpoint_kw=self.battery_setpoint_kw if self.battery_connected else 0.0,
             pv_target_kw=self.pv_limit_kw if self.pv_enabled else 0.0,
             boiler_power_limit_kw=self.boiler_power_limit_kw if self.boiler_enabled else 0.0,
@@ -122,12 +146,12 @@ class SiteModel:
                 boiler_temperature(boiler.temperature_c)
                 grid_out(meter.grid_power_kw)
                 index += 1
-                if now + dt > target:
-                    break
         finally:
             # A step the physics refuses leaves the model after the last step it did. What the series
             # holds goes into the trace as it is, for the steps taken, at once.
-            self.now_s, self.last = now, reading
+            self.now_s, self.last, self._steps_taken = now, reading, index
+            self._next_step_end_s = now + dt
+            trace = self.trace
             trace.load_kw.extend(series.site_load_kw[start:index])
             trace.draw_l_min.extend(series.draw_l_min[start:index])
             trace.ambient_c.extend(series.ambient_c[start:index])
