@@ -83,6 +83,9 @@ class ModuleHost(Generic[C, M]):
         self._read_failures = 0
         self._send_failing = False
         self._reported_state: tuple[AssetState, str | None] | None = None
+        self._status: tuple[AssetState, str | None] = (self.lifecycle.state, self.lifecycle.fault_reason)
+        """The lifecycle's state and fault reason, kept by ``_on_transition`` (every change is a transition):
+        the tick reads them three times, and a property read costs more than what each check does with it."""
         self.config_follower = ConfigFollower(
             self.twin,
             client,
@@ -90,6 +93,7 @@ class ModuleHost(Generic[C, M]):
             on_rejected=lambda: self.metrics.count(self.metrics.config_rejections),
             name=asset.asset_id,
         )
+        self._hold = asset.setpoint_hold  # one object for the asset's life: not looked up every tick
         asset.bind(self.lifecycle, self.twin.current, monotonic)
         self.lifecycle.add_listener(self._on_transition)
         self.metrics.set_state(self.lifecycle.state)
@@ -142,11 +146,11 @@ class ModuleHost(Generic[C, M]):
         fault = self._follow(measurement)
         if fault is not None:
             await self._latch_fault(fault)
-        hold = self.asset.setpoint_hold
+        hold = self._hold
         if hold.deadline_s is not None and hold.lapsed(self._monotonic()):
             await self._fall_back()
         await self._send_telemetry(measurement)
-        if self._state_unreported():
+        if self._status != self._reported_state:
             await self._report_state()
 
     # -- equipment -----------------------------------------------------------------------------------------
@@ -173,7 +177,7 @@ class ModuleHost(Generic[C, M]):
 
     def _follow(self, measurement: M) -> str | None:
         """End STARTING or STOPPING as the equipment says; a fault it newly reports is returned, to latch."""
-        state = self.lifecycle.state
+        state = self._status[0]
         if measurement.fault is not None and state is not AssetState.FAULT:
             return measurement.fault
         if state is AssetState.STARTING and measurement.running:
@@ -215,11 +219,9 @@ class ModuleHost(Generic[C, M]):
     # -- telemetry -----------------------------------------------------------------------------------------
 
     async def _send_telemetry(self, measurement: M) -> None:
+        state, fault_reason = self._status
         header = TelemetryHeader(
-            asset_id=self.asset.asset_id,
-            state=self.lifecycle.state,
-            timestamp=self._clock(),
-            fault_code=self.lifecycle.fault_reason,
+            asset_id=self.asset.asset_id, state=state, timestamp=self._clock(), fault_code=fault_reason
         )
         body = TELEMETRY.encode(self.asset.telemetry(measurement, header))
         try:
@@ -254,6 +256,9 @@ class ModuleHost(Generic[C, M]):
     # -- reported properties, metrics, tracing -------------------------------------------------------------
 
     def _on_transition(self, transition: Transition) -> None:
+        # Read back rather than taken from the transition: a listener that fires another event from its
+        # own call is notified of the later transition first.
+        self._status = (self.lifecycle.state, self.lifecycle.fault_reason)
         self.metrics.set_state(transition.current)
         if transition.current is AssetState.FAULT:
             self.metrics.count(self.metrics.faults)
@@ -274,11 +279,8 @@ class ModuleHost(Generic[C, M]):
             with self._tracer.start_as_current_span(f"{self.client.module_id}/state_change") as own:
                 own.add_event("asset.state_change", attributes)
 
-    def _state_unreported(self) -> bool:
-        return (self.lifecycle.state, self.lifecycle.fault_reason) != self._reported_state
-
     async def _report_state(self) -> None:
-        current = (self.lifecycle.state, self.lifecycle.fault_reason)
+        current = self._status
         if current == self._reported_state:
             return
         at = self.lifecycle.last_transition_at
