@@ -63,12 +63,13 @@ class SiteModel:
         self.boiler_enabled = True
         self.boiler_power_limit_kw: float | None = None
         self.last: EquipmentReading | None = None
-        # The stepping's own bookkeeping: steps taken (the trace's length, without asking it), when the
-        # next step would end (now_s + step_s, what advance_to compares with), and the trace columns a
-        # step appends to, found once rather than on every stretch.
-        self._steps_taken = 0
+        # The stepping's own bookkeeping: steps taken (the trace's length, without asking it), steps the
+        # series held when last asked, when the next step would end (now_s + step_s, what advance_to
+        # compares with), the trace columns a step appends to and the series' columns a stretch copies,
+        # each found once rather than every stretch.
+        self._steps_taken = self._series_ready = 0
         self._next_step_end_s = self.now_s + self.step_s
-        trace = self.trace
+        trace, series = self.trace, exogenous.series
         self._record = (
             trace.pv_available_kw.append,
             trace.pv_kw.append,
@@ -77,6 +78,11 @@ class SiteModel:
             trace.boiler_kw.append,
             trace.boiler_temperature_c.append,
             trace.grid_kw.append,
+        )
+        self._copy = (
+            (trace.load_kw.extend, series.site_load_kw),
+            (trace.draw_l_min.extend, series.draw_l_min),
+            (trace.ambient_c.extend, series.ambient_c),
         )
 
     @property
@@ -107,10 +113,13 @@ class SiteModel:
             due += 1
         exogenous = self.exogenous
         while due:
-            # Steps as far as the series holds, computing its next chunk when the model gets to its end.
-            index, ready = self._steps_taken, len(exogenous.series)
+            # Steps as far as the series holds (asked again only at the end of what it held last time: it
+            # only grows), computing its next chunk when the model gets to its end.
+            index, ready = self._steps_taken, self._series_ready
             if index >= ready:
-                ready = exogenous.fill_to(index + exogenous.chunk_steps)
+                ready = self._series_ready = len(exogenous.series)
+            if index >= ready:
+                ready = self._series_ready = exogenous.fill_to(index + exogenous.chunk_steps)
                 if index >= ready:  # the series and the model sum one clock: a bug if they disagree
                     raise RuntimeError(f"the exogenous series ends at step {ready}, before {t_s:g} s")
             stop = index + due if index + due <= ready else ready
@@ -122,8 +131,7 @@ class SiteModel:
         physics."""
         # No driver runs until advance_to returns, so the set-points hold for every step of the stretch:
         # the physics checks them once, and they and everything else the loop touches are looked up once.
-        dt = self.step_s
-        series = self.exogenous.series
+        dt, series = self.step_s, self.exogenous.series
         pv_available, pv_out, battery_out, soc_out, boiler_out, boiler_temperature, grid_out = self._record
         steps = self.site.equipment_steps(
             series,
@@ -151,10 +159,8 @@ class SiteModel:
             # holds goes into the trace as it is, for the steps taken, at once.
             self.now_s, self.last, self._steps_taken = now, reading, index
             self._next_step_end_s = now + dt
-            trace = self.trace
-            trace.load_kw.extend(series.site_load_kw[start:index])
-            trace.draw_l_min.extend(series.draw_l_min[start:index])
-            trace.ambient_c.extend(series.ambient_c[start:index])
+            for extend, column in self._copy:
+                extend(column[start:index])
 
     def run_to_end(self) -> None:
         self.advance_to(self.end_s)
