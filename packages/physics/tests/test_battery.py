@@ -164,6 +164,25 @@ def test_power_follows_a_set_point_change_with_a_first_order_lag() -> None:
     assert run(battery, 40.0, 30.0)[-1].power_output_kw == pytest.approx(40.0, rel=1e-6)
 
 
+def test_a_step_of_another_length_decays_by_its_own_length() -> None:
+    # What a step computes from its length alone is kept for the next step of that length, and only for it.
+    params = BatteryParams(capacity_kwh=100.0, self_discharge_per_day=0.01, response_time_s=60.0)
+    battery = Battery(params, initial_soc=0.8, initial_temperature_c=35.0)
+    cooling_per_s = 4.0 * 100.0 / 1000.0 / (9.0 * 100.0)  # UA over the thermal mass
+    for dt_s in (1.0, 600.0, 1.0, 3600.0):
+        energy, temperature = battery.energy_kwh, battery.temperature_c
+        resting = battery.step(dt_s, 0.0, 25.0)
+        lost = 1.0 - 0.99 ** (dt_s / 86400.0)
+        assert resting.self_discharge_kwh == pytest.approx(energy * lost, rel=1e-9)
+        assert resting.temperature_c == pytest.approx(
+            25.0 + (temperature - 25.0) * math.exp(-cooling_per_s * dt_s), rel=1e-12
+        )
+    for dt_s in (1.0, 30.0, 1.0, 90.0):
+        power_kw = battery.power_kw
+        reading = battery.step(dt_s, 10.0, 25.0)
+        assert reading.power_output_kw == pytest.approx(10.0 + (power_kw - 10.0) * math.exp(-dt_s / 60.0))
+
+
 def test_losses_warm_the_battery_towards_their_steady_state() -> None:
     params = BatteryParams(capacity_kwh=100.0, max_discharge_c_rate=1.0)
     battery = Battery(params, initial_temperature_c=25.0)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+from energy_edge.physics import EquipmentReading, ExogenousSeries, Site
 from energy_edge.sim.drivers import SiteBattery, SiteBoiler, SiteMeter, SiteSolar
 from energy_edge.sim.scenario import Scenario
 from energy_edge.sim.site_model import SiteModel, run_without_control
@@ -33,6 +36,49 @@ def test_the_model_advances_only_when_asked_and_in_whole_steps(noon_hour: Scenar
     model.run_to_end()
     assert len(model.trace) == 3600
     assert model.finished
+
+
+def test_each_stretch_asks_the_physics_for_exactly_the_steps_due(
+    noon_hour: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = SiteModel(noon_hour, seed=1)
+    asked: list[tuple[int, int, bool]] = []
+    equipment_steps = Site.equipment_steps
+
+    def spy(
+        site: Site,
+        series: ExogenousSeries,
+        start: int,
+        stop: int,
+        *,
+        battery_setpoint_kw: float = 0.0,
+        pv_target_kw: float | None = None,
+        boiler_power_limit_kw: float | None = None,
+    ) -> Iterator[EquipmentReading]:
+        steps = equipment_steps(
+            site,
+            series,
+            start,
+            stop,
+            battery_setpoint_kw=battery_setpoint_kw,
+            pv_target_kw=pv_target_kw,
+            boiler_power_limit_kw=boiler_power_limit_kw,
+        )
+        taken_whole = False
+        try:
+            yield from steps
+            taken_whole = True
+        finally:
+            asked.append((start, stop, taken_whole))
+
+    monkeypatch.setattr(Site, "equipment_steps", spy)
+    for t_s in (10.5, 10.9, 12.0, 12.0, 3599.5, 4000.0):
+        model.advance_to(t_s)
+    # Whole stretches: the physics' iterator ends by itself, none is dropped half-way (closing a suspended
+    # generator throws into it); the last stretch stops at the end of the run. No stretch for a call
+    # that finds the model already there.
+    assert asked == [(0, 10, True), (10, 12, True), (12, 3599, True), (3599, 3600, True)]
+    assert (len(model.trace), model.now_s) == (3600, 3600.0)
 
 
 def test_the_meter_sees_every_flow_with_the_design_sign_convention(noon_hour: Scenario) -> None:

@@ -110,7 +110,10 @@ class BoilerAsset(AssetModule[BoilerConfig, BoilerMeasurement]):
             return self.config.max_power_kw
         if temperature is not None and temperature > self.config.max_celsius:
             return 0.0
-        return min(self.power_cap_kw, self.config.max_power_kw)
+        # min(cap, max_power_kw) spelled out with its rule (the first unless the second is smaller): a
+        # capped boiler checks this every tick, and the builtin's call costs more than the comparison.
+        cap_kw, most_kw = self.power_cap_kw, self.config.max_power_kw
+        return most_kw if most_kw < cap_kw else cap_kw
 
     async def _apply_heater_limit(self) -> None:
         limit = self.heater_limit_kw()
@@ -128,7 +131,12 @@ class BoilerAsset(AssetModule[BoilerConfig, BoilerMeasurement]):
         return measurement
 
     def telemetry(self, measurement: BoilerMeasurement, header: TelemetryHeader) -> BoilerTelemetry:
-        config = self.config
+        config, ratings = self.config, self.driver.ratings
+        # What the heater draws when the thermostat calls: what a controller can plan with, so the operator's
+        # cap applies (as the battery reports its limits within the operator's). min() spelled out with its
+        # rule, the first unless the second is smaller: the builtin's call costs more, every tick.
+        rated_kw = measurement.rated_power_kw
+        rated_kw = config.max_power_kw if config.max_power_kw < rated_kw else rated_kw
         return BoilerTelemetry(
             asset_id=header.asset_id,
             state=header.state,
@@ -137,16 +145,14 @@ class BoilerAsset(AssetModule[BoilerConfig, BoilerMeasurement]):
             power_output_kw=measurement.power_kw,
             temperature_c=measurement.temperature_c,
             target_celsius=measurement.target_celsius,
-            # What the heater draws when the thermostat calls: what a controller can plan with, so the
-            # operator's cap applies (as the battery reports its limits within the operator's).
-            rated_power_kw=min(measurement.rated_power_kw, config.max_power_kw),
+            rated_power_kw=rated_kw,
             # The band tells a controller which targets it may send without a 400.
             min_celsius=config.min_celsius,
             max_celsius=config.max_celsius,
             heating=measurement.heating,
-            hysteresis_k=self.driver.ratings.hysteresis_k,
+            hysteresis_k=ratings.hysteresis_k,
             power_limit_kw=UNSET if self.power_cap_kw is None else self.heater_limit_kw(),
-            min_power_kw=self.driver.ratings.min_power_kw,
+            min_power_kw=ratings.min_power_kw,
         )
 
     async def start_equipment(self) -> None:

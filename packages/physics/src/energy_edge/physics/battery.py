@@ -148,6 +148,7 @@ class Battery:
         "_e_min",
         "_energy_kwh",
         "_fault",
+        "_per_step",
         "_power_kw",
         "_self_discharge_rate",
         "_temperature_c",
@@ -174,6 +175,7 @@ class Battery:
         self._ua_kw_per_k = params.heat_transfer_w_per_k_kwh * params.capacity_kwh / 1000.0
         thermal_capacity_kj_per_k = params.heat_capacity_kj_per_k_kwh * params.capacity_kwh
         self._cooling_rate = self._ua_kw_per_k / thermal_capacity_kj_per_k  # 1/s
+        self._per_step = _StepConstants.of(self, math.nan)  # no step length yet
 
     @property
     def energy_kwh(self) -> float:
@@ -217,10 +219,13 @@ class Battery:
     def _advance(self, dt_s: float, setpoint_kw: float, ambient_c: float) -> BatteryReading:
         """The step on inputs already checked (by :meth:`step`, or once by ``Site.step_equipment``)."""
         p = self.params
-        dt_h = dt_s / 3600.0
+        per_step = self._per_step
+        if per_step.dt_s != dt_s:  # a model steps at one length: what follows from it is computed once
+            per_step = self._per_step = _StepConstants.of(self, dt_s)
+        dt_h = per_step.dt_h
         energy = self._energy_kwh
         e_min, e_max = self._e_min, self._e_max
-        self_discharge = energy * -math.expm1(-self._self_discharge_rate * dt_s)
+        self_discharge = energy * per_step.self_discharged
         if self_discharge > energy - e_min:
             self_discharge = energy - e_min if energy > e_min else 0.0
         energy -= self_discharge
@@ -238,7 +243,7 @@ class Battery:
                 1.0 if to_empty >= 1.0 else floor if to_empty <= floor else to_empty
             )
             # No more than the energy left to the SoC limit within this step.
-            headroom_kw = (e_max - energy) / (p.charge_efficiency * dt_h)
+            headroom_kw = (e_max - energy) / per_step.stored_per_charge_kw
             if headroom_kw < charge_kw:
                 charge_kw = headroom_kw if headroom_kw > 0.0 else 0.0
             headroom_kw = (energy - e_min) * p.discharge_efficiency / dt_h
@@ -255,7 +260,7 @@ class Battery:
         )
         power_kw = target_kw
         if p.response_time_s > 0.0:
-            power_kw += (self._power_kw - target_kw) * math.exp(-dt_s / p.response_time_s)
+            power_kw += (self._power_kw - target_kw) * per_step.response_kept
             power_kw = (
                 -charge_kw if power_kw < -charge_kw else discharge_kw if power_kw > discharge_kw else power_kw
             )
@@ -274,7 +279,7 @@ class Battery:
         energy = e_min if energy < e_min else e_max if energy > e_max else energy
 
         steady_c = ambient_c + loss_kwh / dt_h / self._ua_kw_per_k
-        temperature_c = steady_c + (self._temperature_c - steady_c) * math.exp(-self._cooling_rate * dt_s)
+        temperature_c = steady_c + (self._temperature_c - steady_c) * per_step.heat_kept
 
         self._energy_kwh = energy
         self._power_kw = power_kw
@@ -297,4 +302,36 @@ class Battery:
                 target_kw != setpoint_kw,
                 self._fault,
             ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _StepConstants:
+    """What a battery's step computes from its length alone, kept for the next step of the same length (the
+    same arithmetic, done once: a simulator steps one length hundreds of thousands of times). Slots: the
+    step reads them every time."""
+
+    dt_s: float
+    dt_h: float
+    self_discharged: float
+    """Share of the stored energy lost to self-discharge over the step."""
+    stored_per_charge_kw: float
+    """kWh stored per kW of charging held over the step."""
+    response_kept: float
+    """Share of the gap between power and set-point left after the step (0 without a response time)."""
+    heat_kept: float
+    """Share of the gap between temperature and its steady state left after the step."""
+
+    @classmethod
+    def of(cls, battery: Battery, dt_s: float) -> _StepConstants:
+        """For ``battery`` (its parameters and the rates derived from them) and steps of ``dt_s``."""
+        p = battery.params
+        dt_h = dt_s / 3600.0
+        return cls(
+            dt_s,
+            dt_h,
+            -math.expm1(-battery._self_discharge_rate * dt_s),  # pyright: ignore[reportPrivateUsage]
+            p.charge_efficiency * dt_h,
+            math.exp(-dt_s / p.response_time_s) if p.response_time_s > 0.0 else 0.0,
+            math.exp(-battery._cooling_rate * dt_s),  # pyright: ignore[reportPrivateUsage]
         )

@@ -122,6 +122,7 @@ class Boiler:
     __slots__ = (
         "_capacity_kj_per_k",
         "_fault",
+        "_half_band_k",
         "_heating",
         "_target_c",
         "_temperature_c",
@@ -136,6 +137,7 @@ class Boiler:
         self.params = params
         self._capacity_kj_per_k = params.heat_capacity_kwh_per_k * 3600.0  # the stretches run in kW and s
         self._ua_kw_per_k = params.heat_loss_w_per_k / 1000.0
+        self._half_band_k = params.hysteresis_k / 2.0
         self._target_c = self._checked_target(target_celsius)
         in_range("initial_temperature_c", initial_temperature_c, 0.0, params.max_temperature_c)
         self._temperature_c = float(initial_temperature_c)
@@ -218,8 +220,8 @@ class Boiler:
         ua = self._ua_kw_per_k
         draw = draw_l_min / 60.0 * WATER_DENSITY_KG_PER_L * WATER_HEAT_CAPACITY_KJ_PER_KG_K  # kW/K
         rate = (ua + draw) / self._capacity_kj_per_k  # 1/s, > 0: every tank loses heat
-        on_c = self._target_c - p.hysteresis_k / 2.0
-        off_c = self._target_c + p.hysteresis_k / 2.0
+        on_c = self._target_c - self._half_band_k
+        off_c = self._target_c + self._half_band_k
         trip_c = p.max_temperature_c
         # Looked up once: the loop below runs every step, mostly once.
         efficiency, cold_c, minimum_c, rated_kw = (
@@ -253,7 +255,13 @@ class Boiler:
             electric_kj += power * duration
             loss_kj += ua * (integral - ambient_c * duration)
             draw_kj += draw * (integral - cold_c * duration)
-            shortfall_ks += _shortfall_integral(temp, steady, rate, duration, minimum_c)
+            # None when the water and its steady state are above the minimum (T runs from one to the
+            # other): decided here, without the call, for most steps.
+            shortfall_ks += (
+                _shortfall_integral(temp, steady, rate, duration, minimum_c)
+                if temp < minimum_c or steady < minimum_c
+                else 0.0
+            )
             remaining -= duration
             # At an event the temperature is the threshold itself, not a value rounded past it.
             if event == _TRIP:

@@ -166,7 +166,11 @@ def pvwatts_ac_kw(
         return 0.0
     zeta = dc_kw / inverter_dc_rating_kw
     eta = eta_inv_nom / eta_inv_ref * (-0.0162 * zeta - 0.0059 / zeta + 0.9858)
-    return max(0.0, min(eta_inv_nom * inverter_dc_rating_kw, eta * dc_kw))
+    # max(0, min(rating, η·P_dc)) spelled as comparisons with the builtins' rule (the first argument unless
+    # the second is strictly smaller, larger): every sunlit step of a simulation calls this.
+    rating_kw, ac_kw = eta_inv_nom * inverter_dc_rating_kw, eta * dc_kw
+    ac_kw = ac_kw if ac_kw < rating_kw else rating_kw
+    return ac_kw if ac_kw > 0.0 else 0.0
 
 
 def pvwatts_dc_for_ac_kw(
@@ -180,7 +184,8 @@ def pvwatts_dc_for_ac_kw(
     """
     k = eta_inv_nom / eta_inv_ref
     c = 0.0059 + ac_kw / (k * inverter_dc_rating_kw)
-    discriminant = max(0.9858 * 0.9858 - 4.0 * 0.0162 * c, 0.0)
+    discriminant = 0.9858 * 0.9858 - 4.0 * 0.0162 * c
+    discriminant = 0.0 if discriminant < 0.0 else discriminant  # max(·, 0.0), without the call
     return 2.0 * c / (0.9858 + math.sqrt(discriminant)) * inverter_dc_rating_kw
 
 
@@ -191,7 +196,17 @@ class PvSystem:
     both cap the AC output. An over-temperature trip latches: output stays 0 until :meth:`reset_fault`.
     """
 
-    __slots__ = ("_area_m2", "_fault", "_inverter_dc_kw", "_max_output_kw", "_module_c", "params")
+    __slots__ = (
+        "_area_m2",
+        "_dc_kept",
+        "_fault",
+        "_inverter_dc_kw",
+        "_lag_dt_s",
+        "_lag_kept",
+        "_max_output_kw",
+        "_module_c",
+        "params",
+    )
 
     def __init__(
         self,
@@ -203,6 +218,10 @@ class PvSystem:
         self.params = params
         self._area_m2 = params.array_area_m2
         self._inverter_dc_kw = params.inverter_dc_rating_kw
+        self._dc_kept = 1.0 - params.system_losses
+        # The share of the module's temperature gap a step of _lag_dt_s leaves: computed when the step
+        # length changes, not every step (a simulator steps one length hundreds of thousands of times).
+        self._lag_dt_s = self._lag_kept = math.nan
         self._max_output_kw = params.ac_rating_kw
         if max_output_kw is not None:
             self.max_output_kw = max_output_kw
@@ -269,7 +288,9 @@ class PvSystem:
         if self._module_c is None or p.thermal_time_constant_s == 0.0:
             module_c = steady_c
         else:
-            module_c = steady_c + (self._module_c - steady_c) * math.exp(-dt_s / p.thermal_time_constant_s)
+            if dt_s != self._lag_dt_s:
+                self._lag_dt_s, self._lag_kept = dt_s, math.exp(-dt_s / p.thermal_time_constant_s)
+            module_c = steady_c + (self._module_c - steady_c) * self._lag_kept
         self._module_c = module_c
         if self._fault is None and module_c > p.max_module_temperature_c:
             self._fault = f"module over-temperature {module_c:.1f} °C > {p.max_module_temperature_c:.1f} °C"
@@ -282,7 +303,7 @@ class PvSystem:
         inv_dc0 = self._inverter_dc_kw
         mpp_dc_kw = pvwatts_dc_kw(poa_w_m2, module_c, p.dc_rating_kw, p.gamma_pdc_per_c)
         mpp_dc_kw = 0.0 if mpp_dc_kw < 0.0 else mpp_dc_kw  # no negative DC at night (max with 0)
-        mpp_dc_kw *= 1.0 - p.system_losses
+        mpp_dc_kw *= self._dc_kept  # 1 - system_losses
         available_kw = pvwatts_ac_kw(mpp_dc_kw, inv_dc0, p.eta_inv_nom, p.eta_inv_ref)
         clipped = mpp_dc_kw > inv_dc0
 
@@ -293,8 +314,9 @@ class PvSystem:
             )
         if available_kw > limit_kw or clipped:
             # Off the maximum power point: the inverter draws only the DC it needs for its output.
-            output_kw = min(available_kw, limit_kw)
-            dc_kw = min(pvwatts_dc_for_ac_kw(output_kw, inv_dc0, p.eta_inv_nom, p.eta_inv_ref), mpp_dc_kw)
+            output_kw = limit_kw if limit_kw < available_kw else available_kw
+            dc_kw = pvwatts_dc_for_ac_kw(output_kw, inv_dc0, p.eta_inv_nom, p.eta_inv_ref)
+            dc_kw = mpp_dc_kw if mpp_dc_kw < dc_kw else dc_kw
         else:
             output_kw = available_kw
             dc_kw = mpp_dc_kw

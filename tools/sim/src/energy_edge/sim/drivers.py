@@ -87,17 +87,21 @@ class SiteSolar:
         model = self._model
         reading = model.advance_to(self._now())
         pv = model.site.pv
-        rated = pv.params.ac_rating_kw
-        limit = rated if model.pv_limit_kw is None else min(rated, model.pv_limit_kw)
+        # min() spelled out with its rule (the first unless the second is smaller), here and below: every
+        # tick reads the inverter, and the builtin's call costs more than the comparison.
+        limit = rated = pv.params.ac_rating_kw
+        if model.pv_limit_kw is not None and model.pv_limit_kw < rated:
+            limit = model.pv_limit_kw
         if reading is None:
             return SolarMeasurement(
                 0.0, 0.0, 0.0, model.scenario.weather.ambient_c, 0.0, limit, rated, model.pv_enabled, pv.fault
             )
         pv_reading = reading.pv
+        efficiency = pv_reading.efficiency
         return SolarMeasurement(
             power_kw=pv_reading.power_output_kw,
             irradiance_w_m2=pv_reading.irradiance_w_m2,
-            efficiency=min(pv_reading.efficiency, 1.0),
+            efficiency=1.0 if efficiency > 1.0 else efficiency,
             temperature_c=pv_reading.temperature_c,
             available_kw=pv_reading.available_kw,
             output_limit_kw=limit,

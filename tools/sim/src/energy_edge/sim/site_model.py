@@ -63,6 +63,27 @@ class SiteModel:
         self.boiler_enabled = True
         self.boiler_power_limit_kw: float | None = None
         self.last: EquipmentReading | None = None
+        # The stepping's own bookkeeping: steps taken (the trace's length, without asking it), steps the
+        # series held when last asked, when the next step would end (now_s + step_s, what advance_to
+        # compares with), the trace columns a step appends to and the series' columns a stretch copies,
+        # each found once rather than every stretch.
+        self._steps_taken = self._series_ready = 0
+        self._next_step_end_s = self.now_s + self.step_s
+        trace, series = self.trace, exogenous.series
+        self._record = (
+            trace.pv_available_kw.append,
+            trace.pv_kw.append,
+            trace.battery_kw.append,
+            trace.soc_percent.append,
+            trace.boiler_kw.append,
+            trace.boiler_temperature_c.append,
+            trace.grid_kw.append,
+        )
+        self._copy = (
+            (trace.load_kw.extend, series.site_load_kw),
+            (trace.draw_l_min.extend, series.draw_l_min),
+            (trace.ambient_c.extend, series.ambient_c),
+        )
 
     @property
     def finished(self) -> bool:
@@ -73,38 +94,49 @@ class SiteModel:
 
     def advance_to(self, t_s: float) -> EquipmentReading | None:
         """Compute every whole step up to ``t_s`` (never beyond the end of the run)."""
-        target = min(t_s, self.end_s) + EPSILON_S
-        dt = self.step_s
-        exogenous = self.exogenous
-        while self.now_s + dt <= target:  # most driver calls: the model is already there, no step at all
-            # Steps as far as the series holds, computing its next chunk when the model gets to its end.
-            index, ready = len(self.trace), len(exogenous.series)
-            if index >= ready:
-                ready = exogenous.fill_to(index + exogenous.chunk_steps)
-                if index >= ready:  # the series and the model sum one clock: a bug if they disagree
-                    raise RuntimeError(f"the exogenous series ends at step {ready}, before {t_s:g} s")
-            self._step_stretch(index, ready, target)
+        # Most driver calls find the model already there (every module reads at each tick, the first one
+        # steps): they cost one comparison. min() spelled out: the builtin call costs more than the rest.
+        end_s = self.end_s
+        target = (end_s if end_s < t_s else t_s) + EPSILON_S
+        if self._next_step_end_s > target:
+            return self.last
+        self._step_to(t_s, target)
         return self.last
 
-    def _step_stretch(self, start: int, ready: int, target: float) -> None:
-        """Steps from ``start`` while the series holds them (to ``ready``) and the clock stays within
-        ``target``, each taken only as the loop asks for it from the physics."""
+    def _step_to(self, t_s: float, target: float) -> None:
+        # The steps due are counted first, on the clock as the steps will sum it, so that each stretch is
+        # taken whole: the physics' iterator then ends by itself instead of being dropped half-way (closing
+        # a suspended generator raises GeneratorExit into it, and cost as much as a step).
+        dt, due, clock = self.step_s, 0, self.now_s
+        while clock + dt <= target:
+            clock += dt
+            due += 1
+        exogenous = self.exogenous
+        while due:
+            # Steps as far as the series holds (asked again only at the end of what it held last time: it
+            # only grows), computing its next chunk when the model gets to its end.
+            index, ready = self._steps_taken, self._series_ready
+            if index >= ready:
+                ready = self._series_ready = len(exogenous.series)
+            if index >= ready:
+                ready = self._series_ready = exogenous.fill_to(index + exogenous.chunk_steps)
+                if index >= ready:  # the series and the model sum one clock: a bug if they disagree
+                    raise RuntimeError(f"the exogenous series ends at step {ready}, before {t_s:g} s")
+            stop = index + due if index + due <= ready else ready
+            self._step_stretch(index, stop)
+            due -= stop - index
+
+    def _step_stretch(self, start: int, stop: int) -> None:
+        """Steps ``start`` to ``stop - 1`` of the series, each taken only as the loop asks for it from the
+        physics."""
         # No driver runs until advance_to returns, so the set-points hold for every step of the stretch:
         # the physics checks them once, and they and everything else the loop touches are looked up once.
-        dt = self.step_s
-        series = self.exogenous.series
-        trace = self.trace
-        pv_available = trace.pv_available_kw.append
-        pv_out = trace.pv_kw.append
-        battery_out = trace.battery_kw.append
-        soc_out = trace.soc_percent.append
-        boiler_out = trace.boiler_kw.append
-        boiler_temperature = trace.boiler_temperature_c.append
-        grid_out = trace.grid_kw.append
+        dt, series = self.step_s, self.exogenous.series
+        pv_available, pv_out, battery_out, soc_out, boiler_out, boiler_temperature, grid_out = self._record
         steps = self.site.equipment_steps(
             series,
             start,
-            ready,
+            stop,
             battery_setpoint_kw=self.battery_setpoint_kw if self.battery_connected else 0.0,
             pv_target_kw=self.pv_limit_kw if self.pv_enabled else 0.0,
             boiler_power_limit_kw=self.boiler_power_limit_kw if self.boiler_enabled else 0.0,
@@ -122,15 +154,13 @@ class SiteModel:
                 boiler_temperature(boiler.temperature_c)
                 grid_out(meter.grid_power_kw)
                 index += 1
-                if now + dt > target:
-                    break
         finally:
             # A step the physics refuses leaves the model after the last step it did. What the series
             # holds goes into the trace as it is, for the steps taken, at once.
-            self.now_s, self.last = now, reading
-            trace.load_kw.extend(series.site_load_kw[start:index])
-            trace.draw_l_min.extend(series.draw_l_min[start:index])
-            trace.ambient_c.extend(series.ambient_c[start:index])
+            self.now_s, self.last, self._steps_taken = now, reading, index
+            self._next_step_end_s = now + dt
+            for extend, column in self._copy:
+                extend(column[start:index])
 
     def run_to_end(self) -> None:
         self.advance_to(self.end_s)
