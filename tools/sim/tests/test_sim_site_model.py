@@ -163,3 +163,32 @@ async def test_the_meter_driver_reports_import_and_the_registers(noon_hour: Scen
     assert reading.power_kw == pytest.approx(model.trace.grid_kw[-1])
     assert reading.import_energy_kwh + reading.export_energy_kwh > 0.0
     assert reading.site_load_kw == pytest.approx(model.trace.load_kw[-1])
+
+
+async def test_the_drivers_report_the_equipment_as_it_stands(noon_hour: Scenario) -> None:
+    # Before the first step and after steps (read from the last step's reading), what the equipment's own
+    # properties say; a target set between steps shows at once.
+    model, clock = SiteModel(noon_hour, seed=1), Clock()
+    battery, boiler, meter = SiteBattery(model, clock), SiteBoiler(model, clock), SiteMeter(model, clock)
+    site = model.site
+    await battery.connect()
+    await battery.set_power(-30.0)
+    for now in (0.0, 45.0, 90.0):
+        clock.now = now
+        charging, heating, metering = await battery.read(), await boiler.read(), await meter.read()
+        assert (charging.power_kw, charging.soc_percent, charging.temperature_c, charging.fault) == (
+            site.battery.power_kw,
+            site.battery.soc * 100.0,
+            site.battery.temperature_c,
+            site.battery.fault,
+        )
+        assert (heating.temperature_c, heating.target_celsius) == (
+            site.boiler.temperature_c,
+            site.boiler.target_celsius,
+        )
+        assert (metering.import_energy_kwh, metering.export_energy_kwh) == (
+            site.meter.import_energy_kwh,
+            site.meter.export_energy_kwh,
+        )
+        await boiler.set_target(70.0 + now / 10.0)
+    assert charging.power_kw < -20.0
