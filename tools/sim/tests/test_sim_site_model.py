@@ -10,6 +10,7 @@ from energy_edge.physics import EquipmentReading, ExogenousSeries, Site
 from energy_edge.sim.drivers import SiteBattery, SiteBoiler, SiteMeter, SiteSolar
 from energy_edge.sim.scenario import Scenario
 from energy_edge.sim.site_model import SiteModel, run_without_control
+from energy_edge.sim.trace import COLUMNS
 
 pytestmark = pytest.mark.anyio
 
@@ -79,6 +80,20 @@ def test_each_stretch_asks_the_physics_for_exactly_the_steps_due(
     # that finds the model already there.
     assert asked == [(0, 10, True), (10, 12, True), (12, 3599, True), (3599, 3600, True)]
     assert (len(model.trace), model.now_s) == (3600, 3600.0)
+
+
+def test_the_trace_read_at_any_time_holds_every_step_so_far(noon_hour: Scenario) -> None:
+    # A model holds its last steps before writing them into the trace: reading the trace writes them first,
+    # and a run read now and then records the same as one read once at the end.
+    whole = run_without_control(noon_hour, seed=1)
+    model = SiteModel(noon_hour, seed=1)
+    for t_s in (0.5, 1.0, 7.0, 7.0, 600.0, 601.0, 3000.0, 3600.0):
+        model.advance_to(t_s)
+        trace = model.trace
+        assert {len(trace.column(name)) for name in COLUMNS} == {int(t_s)}
+    assert {name: list(model.trace.column(name)) for name in COLUMNS} == {
+        name: list(whole.column(name)) for name in COLUMNS
+    }
 
 
 def test_the_meter_sees_every_flow_with_the_design_sign_convention(noon_hour: Scenario) -> None:
@@ -163,3 +178,32 @@ async def test_the_meter_driver_reports_import_and_the_registers(noon_hour: Scen
     assert reading.power_kw == pytest.approx(model.trace.grid_kw[-1])
     assert reading.import_energy_kwh + reading.export_energy_kwh > 0.0
     assert reading.site_load_kw == pytest.approx(model.trace.load_kw[-1])
+
+
+async def test_the_drivers_report_the_equipment_as_it_stands(noon_hour: Scenario) -> None:
+    # Before the first step and after steps (read from the last step's reading), what the equipment's own
+    # properties say; a target set between steps shows at once.
+    model, clock = SiteModel(noon_hour, seed=1), Clock()
+    battery, boiler, meter = SiteBattery(model, clock), SiteBoiler(model, clock), SiteMeter(model, clock)
+    site = model.site
+    await battery.connect()
+    await battery.set_power(-30.0)
+    for now in (0.0, 45.0, 90.0):
+        clock.now = now
+        charging, heating, metering = await battery.read(), await boiler.read(), await meter.read()
+        assert (charging.power_kw, charging.soc_percent, charging.temperature_c, charging.fault) == (
+            site.battery.power_kw,
+            site.battery.soc * 100.0,
+            site.battery.temperature_c,
+            site.battery.fault,
+        )
+        assert (heating.temperature_c, heating.target_celsius) == (
+            site.boiler.temperature_c,
+            site.boiler.target_celsius,
+        )
+        assert (metering.import_energy_kwh, metering.export_energy_kwh) == (
+            site.meter.import_energy_kwh,
+            site.meter.export_energy_kwh,
+        )
+        await boiler.set_target(70.0 + now / 10.0)
+    assert charging.power_kw < -20.0

@@ -126,8 +126,10 @@ class BoilerAsset(AssetModule[BoilerConfig, BoilerMeasurement]):
     async def sense(self) -> BoilerMeasurement:
         measurement = await self.driver.read()
         self._last_temperature_c = measurement.temperature_c
-        if self.power_cap_kw is not None:
-            await self._apply_heater_limit()  # the comfort guard follows the water temperature
+        # The comfort guard follows the water temperature; checked before anything is awaited, since the
+        # limit in force rarely changes from one reading to the next.
+        if self.power_cap_kw is not None and self.heater_limit_kw() != self._applied_limit_kw:
+            await self._apply_heater_limit()
         return measurement
 
     def telemetry(self, measurement: BoilerMeasurement, header: TelemetryHeader) -> BoilerTelemetry:

@@ -41,18 +41,25 @@ class SiteBattery:
         model = self._model
         reading = model.advance_to(self._now())
         battery = model.site.battery
-        if self._disconnecting and abs(battery.power_kw) < CONTACTOR_OPEN_BELOW_KW:
-            model.battery_connected = self._disconnecting = False
         params = battery.params
+        if reading is None:  # not stepped yet: the battery as built
+            power_kw, soc, temperature_c = battery.power_kw, battery.soc, battery.temperature_c
+            max_charge_kw, max_discharge_kw = params.max_charge_kw, params.max_discharge_kw
+        else:  # the last step's reading: the same values, read without a property call each
+            state = reading.battery
+            power_kw, soc, temperature_c = state.power_output_kw, state.soc, state.temperature_c
+            max_charge_kw, max_discharge_kw = state.max_charge_kw, state.max_discharge_kw
+        if self._disconnecting and abs(power_kw) < CONTACTOR_OPEN_BELOW_KW:
+            model.battery_connected = self._disconnecting = False
         return BatteryMeasurement(
-            power_kw=battery.power_kw,
-            soc_percent=battery.soc * 100.0,
-            temperature_c=battery.temperature_c,
+            power_kw=power_kw,
+            soc_percent=soc * 100.0,
+            temperature_c=temperature_c,
             capacity_kwh=params.capacity_kwh,
-            max_charge_kw=params.max_charge_kw if reading is None else reading.battery.max_charge_kw,
-            max_discharge_kw=params.max_discharge_kw if reading is None else reading.battery.max_discharge_kw,
+            max_charge_kw=max_charge_kw,
+            max_discharge_kw=max_discharge_kw,
             running=model.battery_connected,
-            fault=battery.fault,
+            fault=battery.fault,  # from the battery itself: a reset clears it between steps
         )
 
     async def connect(self) -> None:
@@ -154,12 +161,14 @@ class SiteBoiler:
         model = self._model
         reading = model.advance_to(self._now())
         boiler = model.site.boiler
+        state = None if reading is None else reading.boiler  # the last step's: its water, read cheaply
         return BoilerMeasurement(
-            power_kw=0.0 if reading is None else reading.boiler.power_output_kw,
-            temperature_c=boiler.temperature_c,
+            power_kw=0.0 if state is None else state.power_output_kw,
+            temperature_c=boiler.temperature_c if state is None else state.temperature_c,
+            # From the boiler itself: a target and a reset change these between steps.
             target_celsius=boiler.target_celsius,
             rated_power_kw=boiler.params.rated_power_kw,
-            heating=False if reading is None else reading.boiler.heating,
+            heating=False if state is None else state.heating,
             running=model.boiler_enabled,
             fault=boiler.fault,
         )
@@ -198,11 +207,15 @@ class SiteMeter:
     async def read(self) -> MeterMeasurement:
         model = self._model
         reading = model.advance_to(self._now())
-        meter = model.site.meter
+        if reading is None:  # not stepped yet: the registers as the meter was built
+            meter = model.site.meter
+            power_kw, imported, exported = 0.0, meter.import_energy_kwh, meter.export_energy_kwh
+        else:  # the last step's reading: the registers as they stand, without a property call each
+            power_kw, imported, exported, _ = reading.meter
         return MeterMeasurement(
-            power_kw=0.0 if reading is None else reading.meter.grid_power_kw,
-            import_energy_kwh=meter.import_energy_kwh,
-            export_energy_kwh=meter.export_energy_kwh,
+            power_kw=power_kw,
+            import_energy_kwh=imported,
+            export_energy_kwh=exported,
             site_load_kw=None if reading is None else reading.site_load_kw,
             voltage_v=NOMINAL_VOLTAGE_V,
             frequency_hz=NOMINAL_FREQUENCY_HZ,
