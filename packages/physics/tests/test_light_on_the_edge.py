@@ -31,4 +31,12 @@ def test_sources_import_only_the_standard_library_and_the_package_itself() -> No
 def test_the_distribution_declares_no_runtime_dependencies() -> None:
     project = tomllib.loads((PACKAGE / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["dependencies"] == []
-    assert project["version"] == "0.1.0"
+    # Whatever the version, the members that use the package pin exactly this one.
+    pins = {
+        path.parent.name: line.strip()
+        for path in PACKAGE.parents[1].glob("*/*/pyproject.toml")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if '"energy-edge-physics==' in line
+    }
+    assert pins, "no member pins energy-edge-physics"
+    assert set(pins.values()) == {f'"energy-edge-physics=={project["version"]}",'}, pins
