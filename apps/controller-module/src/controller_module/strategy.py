@@ -69,6 +69,7 @@ COMMANDABLE: Final = frozenset({AssetState.IDLE, AssetState.STARTING, AssetState
 BOILER_ROOM_C: Final = 1.0
 """A boiler within this of the top of its band has no room left to absorb surplus."""
 TOLERANCE_KW: Final = 0.5
+"""Expected grid power within this of a limit does not count as a violation (measurement noise)."""
 EXPORT_SIDE_DEADBAND: Final = 0.25
 """Share of the deadband a self-consumption battery set-point may err by on the export side."""
 PV_DEADBAND_SHARE: Final = 0.25
@@ -76,8 +77,6 @@ PV_DEADBAND_SHARE: Final = 0.25
 TOPPING_OFF_FRACTION: Final = 0.11
 """A battery whose charge limit has tapered to this share of its rating is about to be full (the taper's
 last stretch: batteries taper the last few percent to around a tenth of their rating)."""
-"""Share of the deadband a curtailing inverter's limit may stay below what is needed."""
-"""Expected grid power within this of a limit does not count as a violation (measurement noise)."""
 
 
 def decide(
