@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import math
 import time
+from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from typing import Generic, TypeVar
 
@@ -79,8 +80,9 @@ class _Tally(Collector, Generic[_Child]):
         if registry is not None:
             registry.register(self)
 
+    @abstractmethod
     def _new_child(self) -> _Child:
-        raise NotImplementedError
+        """A child at zero, of the family's kind."""
 
     def labels(self, *values: str, **by_name: str) -> _Child:
         """The child of one label set, made on first use (by position or by name, not both)."""
@@ -108,8 +110,9 @@ class _Tally(Collector, Generic[_Child]):
         for prometheus_client's own."""
         yield self._family()
 
+    @abstractmethod
     def _family(self) -> Metric:
-        raise NotImplementedError
+        """The family without samples, of the family's kind."""
 
     def _snapshot(self) -> list[tuple[tuple[str, ...], _Child]]:
         # A copy: a child added by the event loop thread while the scrape iterates must not break it.

@@ -62,7 +62,7 @@ class _Handle(events.Handle):
         self._source_traceback = None
 
 
-class _TimerHandle(events.TimerHandle):
+class _TimerHandle(events.TimerHandle, _Handle):
     """asyncio's ``TimerHandle``, made as :class:`_Handle` is; it goes on the heap at once, so it is born
     scheduled."""
 
@@ -76,13 +76,7 @@ class _TimerHandle(events.TimerHandle):
         loop: Any,
         context: Context | None,
     ) -> None:
-        self._context = contextvars.copy_context() if context is None else context
-        self._loop = loop
-        self._callback = callback
-        self._args = args
-        self._cancelled = False
-        self._repr = None
-        self._source_traceback = None
+        _Handle.__init__(self, callback, args, loop, context)
         self._when = when
         self._scheduled = True
 
